@@ -1,0 +1,1 @@
+"""classic_cnn: the classic CNNs as an executable textbook."""

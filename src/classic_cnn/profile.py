@@ -1,0 +1,30 @@
+"""Which profile the chapters run: ``quick`` (CPU, embedded data) or ``full`` (GPU, real datasets).
+
+Chosen by the environment variable ``CLASSIC_CNN_PROFILE``; unset means ``full`` on a CUDA machine and
+``quick`` otherwise. ``CLASSIC_CNN_QUIET=1`` silences progress bars (CI sets it).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Literal
+
+Profile = Literal["quick", "full"]
+PROFILES: tuple[Profile, ...] = ("quick", "full")
+
+
+def active_profile() -> Profile:
+    """The profile in force now."""
+    chosen = os.environ.get("CLASSIC_CNN_PROFILE", "").strip().lower()
+    if chosen:
+        if chosen not in PROFILES:
+            raise ValueError(f"CLASSIC_CNN_PROFILE must be one of {PROFILES}, got {chosen!r}")
+        return chosen  # type: ignore[return-value]
+    import torch
+
+    return "full" if torch.cuda.is_available() else "quick"
+
+
+def quiet() -> bool:
+    """True when progress output should be suppressed (``CLASSIC_CNN_QUIET`` set to 1/true/yes)."""
+    return os.environ.get("CLASSIC_CNN_QUIET", "").strip().lower() in {"1", "true", "yes"}

@@ -1,0 +1,54 @@
+"""Running the chapters on Colab: the first cell of every chapter, and the profile report it prints.
+
+Every chapter starts with :data:`SETUP_CELL`, verbatim (a test checks this). On Colab it installs the
+package from the repository, once per session, without touching Colab's own torch (``torch>=2.2`` is
+already satisfied, and nothing is upgraded), so no restart is needed; anywhere else it installs nothing.
+Then it prints the active profile and how to switch. ``CLASSIC_CNN_SOURCE`` overrides what is installed
+(a wheel, a local checkout, a fork's ``git+`` URL).
+"""
+
+from __future__ import annotations
+
+import sys
+
+from classic_cnn.profile import Profile, active_profile
+
+REPOSITORY_URL = "https://github.com/classic-cnn/classic_cnn"  # = repository.url in _config.yml (tested)
+
+SETUP_CELL = f"""\
+# Setup. On Colab: install classic_cnn once per session (Colab's torch is kept). Elsewhere: nothing to install.
+import importlib, importlib.util, os, subprocess, sys
+
+if "google.colab" in sys.modules and importlib.util.find_spec("classic_cnn") is None:
+    source = os.environ.get("CLASSIC_CNN_SOURCE", "git+{REPOSITORY_URL}")
+    pip = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", source], capture_output=True, text=True)
+    if pip.returncode:
+        raise RuntimeError(f"installing classic_cnn from {{source}} failed:\\n{{pip.stderr}}")
+    importlib.invalidate_caches()
+
+from classic_cnn.colab import report
+
+report()"""
+
+DESCRIPTIONS: dict[Profile, str] = {
+    "quick": "CPU, small embedded datasets, about a minute per chapter",
+    "full": "GPU, real datasets, paper-scale training (each chapter says how long)",
+}
+
+
+def in_colab() -> bool:
+    """True inside a Colab kernel (which has imported ``google.colab`` before any cell runs)."""
+    return "google.colab" in sys.modules
+
+
+def report() -> None:
+    """Print the active profile and how to switch to the other one."""
+    profile = active_profile()
+    other = "full" if profile == "quick" else "quick"
+    print(f"classic_cnn profile: {profile} ({DESCRIPTIONS[profile]}).")
+    print(f"To switch, run `%env CLASSIC_CNN_PROFILE={other}` in a cell, then run the chapter again.")
+    if in_colab() and profile == "quick":
+        import torch
+
+        if not torch.cuda.is_available():
+            print("The full profile needs a GPU: Runtime > Change runtime type > T4 GPU.")

@@ -3,10 +3,15 @@ VENV   := .venv
 PYTHON := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: book test install clean
+.PHONY: book test install clean site-assets
 
-book: $(STAMP)
+book: $(STAMP) site-assets
 	$(VENV)/bin/jupyter-book build . -W -n --keep-going
+
+# require.js, the ipywidgets embedder and MathJax from npm into book/_static_offline/vendor/ (gitignored),
+# so the site renders widgets and math offline; skipped when present; a failed fetch means CDNs, not an error.
+site-assets: $(STAMP)
+	$(PYTHON) tools/site_assets.py
 
 test: $(STAMP)
 	$(PYTHON) -m pytest

@@ -1,0 +1,174 @@
+"""The site's third-party JavaScript, served by the site itself so widgets and math render offline.
+
+Widget pages need require.js and the ipywidgets embedder (``@jupyter-widgets/html-manager``); math needs
+MathJax. None of it is committed: ``python tools/site_assets.py`` (run by ``make book`` and by the test
+that builds the book) fetches the pinned npm packages with ``npm pack`` into the gitignored
+``book/_static_offline/vendor/``, keeping each package's own layout, so ``vendor/<name>/<path>`` is
+``https://cdn.jsdelivr.net/npm/<package>@<version>/<path>``. It skips the fetch when the same versions are
+there, gives up after a bounded time, and never fails the build.
+
+Used as a Sphinx extension (``_config.yml``: ``sphinx.local_extensions``), it swaps every ``vendor/`` path
+that ``_config.yml`` names (``mathjax_path``, ``nb_ipywidgets_js``) for the same file on the CDN when the
+fetch has not happened, so a build without the npm registry still succeeds and the site loads these
+files from the CDN instead. It also bridges the embedder to MathJax 3 (see MATHJAX2_QUEUE_SHIM).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+from fnmatch import fnmatch
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+STATIC_DIR = ROOT / "book" / "_static_offline"  # html_static_path; not `_static` (see _config.yml)
+VENDOR = "vendor"
+CDN = "https://cdn.jsdelivr.net/npm"
+FETCH_TIMEOUT_S = 120
+
+# folder under vendor/ -> (npm package, version, files to keep, as globs relative to the package root).
+# html-manager 1.0.x is the embedder for ipywidgets 8 (widget model versions 2.x); its icon fonts sit
+# beside embed-amd.js. MathJax keeps the one combined file Sphinx loads plus what that file loads lazily.
+PACKAGES = {
+    "requirejs": ("requirejs", "2.3.8", ["require.js", "package.json"]),
+    "html-manager": (
+        "@jupyter-widgets/html-manager",
+        "1.0.15",
+        ["dist/embed-amd.js", "dist/*.woff", "dist/*.woff2", "dist/*.ttf", "dist/*.eot", "dist/*.svg",
+         "dist/*.LICENSE.txt", "package.json"],
+    ),
+    "mathjax": (
+        "mathjax",
+        "3.2.2",
+        ["es5/tex-mml-chtml.js", "es5/input/*", "es5/output/chtml.js", "es5/output/chtml/*", "es5/a11y/*",
+         "es5/ui/*", "es5/sre/*", "es5/adaptors/*", "LICENSE", "package.json"],
+    ),
+}
+
+
+def manifest() -> dict[str, str]:
+    return {name: f"{package}@{version}" for name, (package, version, _) in PACKAGES.items()}
+
+
+def cdn_url(vendor_path: str) -> str | None:
+    """``vendor/mathjax/es5/x.js`` -> the same file on the CDN; None for a path outside vendor/."""
+    parts = vendor_path.split("/", 2)
+    if len(parts) < 3 or parts[0] != VENDOR or parts[1] not in PACKAGES:
+        return None
+    package, version, _ = PACKAGES[parts[1]]
+    return f"{CDN}/{package}@{version}/{parts[2]}"
+
+
+def is_fetched(static_dir: Path = STATIC_DIR) -> bool:
+    stamp = static_dir / VENDOR / "VERSIONS.json"
+    return stamp.is_file() and json.loads(stamp.read_text()) == manifest()
+
+
+def fetch(static_dir: Path = STATIC_DIR, timeout_s: float = FETCH_TIMEOUT_S) -> bool:
+    """Fetch the pinned packages into ``static_dir/vendor``; True when they are there afterwards."""
+    if is_fetched(static_dir):
+        print(f"site assets: present in {static_dir / VENDOR}")
+        return True
+    npm = shutil.which("npm")
+    if npm is None:
+        print("site assets: npm not found; the site will load require.js, widgets and MathJax from CDNs")
+        return False
+    with tempfile.TemporaryDirectory() as tmp:
+        specs = list(manifest().values())
+        try:
+            packed = subprocess.run(
+                [npm, "pack", "--silent", "--fetch-retries=1", "--pack-destination", tmp, *specs],
+                capture_output=True, text=True, timeout=timeout_s, cwd=tmp,
+            )
+        except subprocess.TimeoutExpired:
+            print(f"site assets: npm pack took over {timeout_s:.0f} s; the site will use CDNs")
+            return False
+        if packed.returncode != 0:
+            print(f"site assets: npm pack failed ({packed.stderr.strip()[-500:]}); the site will use CDNs")
+            return False
+        staging = Path(tmp, VENDOR)
+        for name, (package, version, keep) in PACKAGES.items():
+            tarball = Path(tmp, f"{package.lstrip('@').replace('/', '-')}-{version}.tgz")  # npm's naming
+            _extract(tarball, staging / name, keep)
+        (staging / "VERSIONS.json").write_text(json.dumps(manifest(), indent=1) + "\n")
+        static_dir.mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(static_dir / VENDOR, ignore_errors=True)
+        shutil.move(staging, static_dir / VENDOR)
+    print(f"site assets: fetched {', '.join(specs)} into {static_dir / VENDOR}")
+    return True
+
+
+def _extract(tarball: Path, dest: Path, keep: list[str]) -> None:
+    with tarfile.open(tarball) as archive:
+        for member in archive.getmembers():
+            relative = member.name.split("/", 1)[-1]  # npm tarballs put everything under package/
+            if member.isfile() and any(fnmatch(relative, pattern) for pattern in keep):
+                target = dest / relative
+                target.parent.mkdir(parents=True, exist_ok=True)
+                with archive.extractfile(member) as source, open(target, "wb") as out:
+                    shutil.copyfileobj(source, out)
+
+
+# --- Sphinx extension ---------------------------------------------------------------------------------
+
+def _use_cdn_for_missing(app, config) -> None:
+    static_dirs = [Path(app.confdir, path) for path in config.html_static_path]
+    config.html_static_path = [path for path in config.html_static_path if Path(app.confdir, path).is_dir()]
+
+    def served(path: str) -> str:
+        if "://" in path or any((folder / path).is_file() for folder in static_dirs):
+            return path
+        return cdn_url(path) or path
+
+    before = (config.mathjax_path, list(config.nb_ipywidgets_js))
+    config.mathjax_path = served(config.mathjax_path)
+    config.nb_ipywidgets_js = {served(path): attrs for path, attrs in config.nb_ipywidgets_js.items()}
+    if (config.mathjax_path, list(config.nb_ipywidgets_js)) != before:
+        from sphinx.util import logging
+
+        logging.getLogger(__name__).info(
+            "site assets not fetched (python tools/site_assets.py): MathJax and widget scripts load from a CDN"
+        )
+
+
+# The ipywidgets embedder typesets widget labels with MathJax 2's `MathJax.Hub.Queue`; the site loads MathJax 3,
+# where that call throws. An inline module runs after the deferred MathJax script, before widgets render.
+MATHJAX2_QUEUE_SHIM = """
+if (window.MathJax && !window.MathJax.Hub) {
+  window.MathJax.Hub = {
+    Queue: ([, , element]) => MathJax.startup.promise.then(() => MathJax.typesetPromise([element])),
+  };
+}
+"""
+
+
+def _point_embedder_at_its_folder(app, pagename, templatename, context, doctree) -> None:
+    """On a widget page, tell require.js where the embedder lives, so its icon fonts load from this site.
+
+    The embedder finds its fonts beside the URL require.js gives its own module name; without this
+    configuration that is ``<page folder>/@jupyter-widgets/html-manager/dist/``, which does not exist.
+    """
+    embedder = "vendor/html-manager/dist/embed-amd.js"
+    if embedder not in (app.config.nb_ipywidgets_js or {}):
+        return  # not fetched: the embedder comes from the CDN, fonts included
+    scripts = [str(getattr(js, "filename", js) or "") for js in context.get("script_files", [])]
+    if any(script.endswith(embedder) for script in scripts):
+        folder = context["pathto"]("_static/" + embedder.rsplit("/", 1)[0], 1)
+        config = {"paths": {"@jupyter-widgets/html-manager/dist": folder}}
+        app.add_js_file(None, body=f"var require = {json.dumps(config)};", priority=499)  # before require.js
+
+
+def setup(app):
+    app.connect("config-inited", _use_cdn_for_missing)
+    app.connect("html-page-context", _point_embedder_at_its_folder, priority=600)  # after myst-nb's scripts
+    app.add_js_file(None, body=MATHJAX2_QUEUE_SHIM, type="module", priority=501)  # MathJax's is 500
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
+
+
+if __name__ == "__main__":
+    fetch()
+    sys.exit(0)  # a failed fetch is not an error: the build falls back to CDNs

@@ -1,0 +1,104 @@
+"""Explorers as self-contained HTML + inline JavaScript: they compute in the reader's browser, kernel or not.
+
+The markup shown first is rendered by Python (so a saved notebook, an untrusted one, or a page without
+JavaScript shows correct numbers); moving a control re-renders it with ``js/render.js``, the same
+markup computed by the browser. No network, no extra assets: the scripts travel inside the output.
+Element ids come from a counter, so re-executing a notebook reproduces its saved outputs.
+"""
+
+from __future__ import annotations
+
+import html
+import itertools
+from functools import lru_cache
+from importlib.resources import files
+
+from classic_cnn.widgets.explorers import DEFINITIONS, Choice, Definition, Slider, settings_for
+from classic_cnn.widgets.render import RENDERERS
+
+SCRIPTS = ("shapes.js", "render.js", "mount.js")  # order matters: each builds on the one before
+STYLE = (
+    "<style>.ccnn-explorer{font-family:system-ui,sans-serif;font-size:14px;line-height:1.4;margin:8px 0;"
+    "padding:8px 12px;border:1px solid #ccd;border-radius:6px}"
+    ".ccnn-explorer .ccnn-title{font-weight:600;margin-bottom:4px}"
+    ".ccnn-explorer label{display:inline-block;margin:2px 14px 2px 0;white-space:nowrap}"
+    ".ccnn-explorer input[type=range]{vertical-align:middle;width:120px}"
+    ".ccnn-explorer output{display:inline-block;min-width:2.2em;font-variant-numeric:tabular-nums}"
+    ".ccnn-explorer button{margin:2px 8px 2px 0}.ccnn-explorer .ccnn-view p{margin:3px 0}"
+    ".ccnn-explorer svg{max-width:100%;height:auto;margin-top:4px}</style>"
+)
+
+_ids = itertools.count(1)
+
+
+@lru_cache(maxsize=None)
+def library_js() -> str:
+    """The JavaScript every explorer carries: ``js/*.js`` with comments and indentation stripped."""
+    lines = []
+    for name in SCRIPTS:
+        source = (files("classic_cnn.widgets") / "js" / name).read_text(encoding="utf-8")
+        for line in source.splitlines():
+            line = line.strip()
+            if line and not line.startswith("//"):
+                lines.append(line)
+    return "\n".join(lines)
+
+
+def _control_html(control: Slider | Choice, value: object) -> str:
+    label = html.escape(control.label)
+    if isinstance(control, Choice):
+        options = "".join(
+            f'<option value="{option}"{" selected" if option == value else ""}>{option}</option>'
+            for option in control.options
+        )
+        return f'<label>{label} <select data-control="{control.name}">{options}</select></label>'
+    low, high = min(control.minimum, value), max(control.maximum, value)
+    return (
+        f'<label>{label} <input type="range" min="{low}" max="{high}" step="1" value="{value}" '
+        f'data-control="{control.name}" aria-label="{label}"><output data-value="{control.name}">{value}</output></label>'
+    )
+
+
+class Explorer:
+    """An explorer whose output computes in the browser; ``widget()`` gives the ipywidgets (kernel) form.
+
+    Displaying it (the last expression of a cell) shows the controls and the live view.
+    """
+
+    def __init__(self, kind: str, **settings: object) -> None:
+        self.settings = settings_for(kind, settings)
+        self.definition: Definition = DEFINITIONS[kind]
+        self.view_html = RENDERERS[kind](**self.settings)  # checks the settings: a ValueError names the bad one
+        self.id = f"ccnn-{next(_ids)}"
+
+    @property
+    def kind(self) -> str:
+        return self.definition.kind
+
+    def html(self) -> str:
+        """The complete output: style, controls, the view rendered by Python, and the script that keeps it live."""
+        controls = [_control_html(control, self.settings[control.name]) for control in self.definition.controls]
+        controls += [f'<button type="button" data-action="{b.action}">{html.escape(b.label)}</button>'
+                     for b in self.definition.buttons]
+        return (
+            f'<div class="ccnn-explorer" id="{self.id}" data-ccnn-id="{self.id}" data-explorer="{self.kind}">'
+            f"{STYLE}"
+            f'<div class="ccnn-title">{html.escape(self.definition.title)}</div>'
+            f'<div class="ccnn-controls">{"".join(controls)}</div>'
+            f'<div data-output="view">{self.view_html}</div>'
+            f'<script>\n{library_js()}\nClassicCnn.mount("{self.id}");\n</script>'
+            "</div>"
+        )
+
+    def _repr_html_(self) -> str:
+        return self.html()
+
+    def __repr__(self) -> str:
+        arguments = ", ".join(f"{name}={value!r}" for name, value in self.settings.items())
+        return f"{self.kind.replace('-', '_')}_explorer({arguments})"
+
+    def widget(self):
+        """The same explorer as ipywidgets, computed by the kernel (``classic_cnn.shapes`` itself)."""
+        from classic_cnn.widgets.kernel import KernelExplorer
+
+        return KernelExplorer(self.kind, **self.settings)

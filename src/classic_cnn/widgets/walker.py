@@ -1,0 +1,125 @@
+"""The architecture walker: pick a network, see its volumes layer by layer as a table and a diagram.
+
+Every table is computed by ``classic_cnn.shapes.trace`` in Python; the static form carries all of them and
+the browser only switches which one is shown, so it works on the static site with no kernel.
+"""
+
+from __future__ import annotations
+
+import html
+import itertools
+from collections.abc import Mapping, Sequence
+
+import ipywidgets as widgets
+
+from classic_cnn.shapes import Spec, Trace, trace
+from classic_cnn.widgets.architectures import ARCHITECTURES
+from classic_cnn.widgets.render import OUTPUT_FIRST, WINDOW, group, svg
+from classic_cnn.widgets.static import STYLE, library_js
+
+Architectures = Mapping[str, tuple[Sequence[int], Sequence[Spec]]]
+
+DIAGRAM_HEIGHT = 120
+
+def diagram(traced: Trace) -> str:
+    """One block per volume, input first: height ∝ spatial size, width grows with depth (log scale)."""
+    volumes = [traced.input] + [row.output for row in traced.rows]
+    names = ["input"] + [row.name for row in traced.rows]
+    tallest = max(volume.height for volume in volumes)
+    parts, x = [], 0
+    for name, volume in zip(names, volumes):
+        if volume.flat:
+            height, width, colour = max(2, 4 * volume.channels.bit_length()), 4, OUTPUT_FIRST
+        else:
+            height = max(2, DIAGRAM_HEIGHT * volume.height // tallest)
+            width, colour = 2 + 2 * volume.channels.bit_length(), WINDOW
+        y = DIAGRAM_HEIGHT - height
+        parts.append(
+            f'<rect x="{x}" y="{y}" width="{width}" height="{height}" fill="{colour}">'
+            f"<title>{html.escape(name)}: {volume}</title></rect>"
+        )
+        x += width + 4
+    return svg(x, DIAGRAM_HEIGHT + 2, "volumes layer by layer", parts)
+
+def render_architecture(name: str, input_volume: Sequence[int], specs: Sequence[Spec]) -> str:
+    """The walker's panel for one network: the traced table with totals, then the diagram."""
+    traced = trace(input_volume, specs)
+    head = "".join(f"<th>{title}</th>" for title in ("layer", "operation", "output H×W×D", "parameters",
+                                                       "activations", "multiply-adds"))
+    rows = [f"<tr><td>input</td><td></td><td>{traced.input}</td><td></td><td>{group(traced.input.activations)}</td>"
+            "<td></td></tr>"]
+    for row in traced.rows:
+        rows.append(
+            f"<tr><td>{html.escape(row.name)}</td><td>{html.escape(row.layer)}</td><td>{row.output}</td>"
+            f"<td>{group(row.params)}</td><td>{group(row.activations)}</td><td>{group(row.macs)}</td></tr>"
+        )
+    rows.append(
+        f"<tr><th>total</th><td></td><td></td><th>{group(traced.params)}</th><th>{group(traced.activations)}</th>"
+        f"<th>{group(traced.macs)}</th></tr>"
+    )
+    return (
+        f"<p>{html.escape(name)}: {' → '.join(traced.sizes)}</p>"
+        f'<table data-output="table" style="border-collapse:collapse;text-align:right"><thead><tr>{head}</tr>'
+        f'</thead><tbody>{"".join(rows)}</tbody></table>{diagram(traced)}'
+    )
+
+_ids = itertools.count(1)
+
+class ArchitectureWalker:
+    """The walker's static form (all tables pre-rendered); ``widget()`` gives an ipywidgets Dropdown form."""
+
+    def __init__(self, architectures: Architectures | None = None, selected: str | None = None) -> None:
+        self.architectures = dict(ARCHITECTURES if architectures is None else architectures)
+        if not self.architectures:
+            raise ValueError("architecture_walker needs at least one architecture")
+        self.selected = next(iter(self.architectures)) if selected is None else selected
+        if self.selected not in self.architectures:
+            raise ValueError(f"selected {self.selected!r} is not one of {list(self.architectures)}")
+        self.panels = {name: render_architecture(name, *spec) for name, spec in self.architectures.items()}
+        self.id = f"ccnn-walker-{next(_ids)}"
+
+    def html(self) -> str:
+        options = "".join(
+            f'<option value="{html.escape(name)}"{" selected" if name == self.selected else ""}>'
+            f"{html.escape(name)}</option>"
+            for name in self.panels
+        )
+        panels = "".join(
+            f'<div data-panel="{html.escape(name)}"{"" if name == self.selected else " hidden"}>{panel}</div>'
+            for name, panel in self.panels.items()
+        )
+        return (
+            f'<div class="ccnn-explorer" id="{self.id}" data-ccnn-id="{self.id}" data-explorer="architecture">'
+            f'{STYLE}<div class="ccnn-title">Architecture walker</div>'
+            f'<div class="ccnn-controls"><label>network <select data-control="architecture">{options}</select>'
+            f'</label></div><div data-output="view">{panels}</div>'
+            f'<script>\n{library_js()}\nClassicCnn.mount("{self.id}");\n</script></div>'
+        )
+
+    def _repr_html_(self) -> str:
+        return self.html()
+
+    def __repr__(self) -> str:
+        return f"architecture_walker({list(self.architectures)}, selected={self.selected!r})"
+
+    def widget(self) -> ArchitectureWalkerWidget:
+        return ArchitectureWalkerWidget(self)
+
+class ArchitectureWalkerWidget(widgets.VBox):
+    """The kernel form: ``controls["architecture"]`` (Dropdown) and ``output`` (HTML)."""
+
+    def __init__(self, walker: ArchitectureWalker) -> None:
+        self.panels = walker.panels
+        self.controls = {"architecture": widgets.Dropdown(options=list(self.panels), value=walker.selected,
+                                                          description="network")}
+        self.output = widgets.HTML(self.panels[walker.selected])
+        self.controls["architecture"].observe(lambda change: setattr(self.output, "value", self.panels[change.new]),
+                                              names="value")
+        super().__init__([self.controls["architecture"], self.output])
+
+    def __repr__(self) -> str:
+        return f"ArchitectureWalkerWidget(selected={self.controls['architecture'].value!r})"
+
+def architecture_walker(architectures: Architectures | None = None, selected: str | None = None) -> ArchitectureWalker:
+    """Walk LeNet-5 / AlexNet / ZFNet / VGG-16 (or ``{name: ((C, H, W), specs)}`` of your own) volume by volume."""
+    return ArchitectureWalker(architectures, selected)

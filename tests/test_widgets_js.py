@@ -1,0 +1,189 @@
+"""The JavaScript the static explorers ship computes and draws what Python does.
+
+The script is cut out of a real explorer's HTML output and run under node, so the test exercises exactly
+what a reader's browser runs. Formulas are compared with ``classic_cnn.shapes`` (value, or refusal where
+Python raises), rendered markup byte for byte with ``render.py`` (hashed, to keep the traffic small).
+"""
+
+import hashlib
+import html
+import itertools
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from classic_cnn import widgets
+from classic_cnn.shapes import Conv, conv_macs, conv_output_size, conv_params, pool_output_size, receptive_field, same_padding
+from classic_cnn.widgets.explorers import DEFINITIONS
+from classic_cnn.widgets.render import RENDERERS
+from classic_cnn.widgets.static import SCRIPTS, library_js
+
+NODE = shutil.which("node")
+pytestmark = pytest.mark.skipif(NODE is None, reason="node is not installed")
+
+HARNESS = r"""
+const fs = require("fs"), vm = require("vm"), crypto = require("crypto");
+const [library, casesFile] = process.argv.slice(2);
+const sandbox = {};
+vm.runInNewContext(fs.readFileSync(library, "utf8"), sandbox);
+const api = sandbox.ClassicCnn;
+const sha = (text) => crypto.createHash("sha256").update(text, "utf8").digest("hex");
+const out = JSON.parse(fs.readFileSync(casesFile, "utf8")).map(([what, name, args]) => {
+  try {
+    if (what === "formula") return api.shapes[name](...args);
+    if (what === "render") return sha(api.render[name](args));
+    if (what === "render-full") return api.render[name](args);
+    if (what === "action") return api.actions[name[0]][name[1]](args);
+  } catch (error) { return { error: error.name }; }
+});
+process.stdout.write(JSON.stringify(out));
+"""
+
+
+def shipped_library() -> str:
+    """The script inside an explorer's HTML output, without its mount call."""
+    page = widgets.conv_explorer()._repr_html_()
+    match = re.search(r"<script>\n(.*)\nClassicCnn\.mount\(\"(ccnn-\d+)\"\);\n</script>", page, re.S)
+    assert match, "the explorer's output carries no script"
+    return match.group(1)
+
+
+@pytest.fixture(scope="module")
+def run_js(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("js")
+    (folder / "library.js").write_text(shipped_library(), encoding="utf-8")
+    (folder / "harness.js").write_text(HARNESS, encoding="utf-8")
+
+    def run(cases: list) -> list:
+        (folder / "cases.json").write_text(json.dumps(cases), encoding="utf-8")
+        result = subprocess.run(
+            [NODE, str(folder / "harness.js"), str(folder / "library.js"), str(folder / "cases.json")],
+            capture_output=True, text=True, timeout=120, encoding="utf-8",
+        )
+        assert result.returncode == 0, result.stderr
+        return json.loads(result.stdout)
+
+    return run
+
+
+def python_result(function, *args, **kwargs):
+    try:
+        return function(*args, **kwargs)
+    except ValueError:
+        return {"error": "RangeError"}
+
+
+def test_shipped_script_is_the_package_files():
+    source_lines = []
+    for name in SCRIPTS:
+        text = (Path(widgets.__file__).parent / "js" / name).read_text(encoding="utf-8")
+        source_lines += [line.strip() for line in text.splitlines() if line.strip() and not line.strip().startswith("//")]
+    assert shipped_library() == library_js() == "\n".join(source_lines)
+    assert "</script" not in library_js()
+
+
+def test_formulas_agree_with_shapes(run_js):
+    cases, expected = [], []
+    for n, k, s, p, d, strict in itertools.product(range(1, 13), range(1, 7), range(1, 5), range(4), (1, 2), (False, True)):
+        cases.append(("formula", "convOutputSize", [n, k, s, p, d, strict]))
+        expected.append(python_result(conv_output_size, n, k, s, p, d, strict=strict))
+    for n, k, s, p, d, ceil, strict in itertools.product(
+        range(1, 11), range(1, 6), range(1, 5), range(3), (1, 2), (False, True), (False, True)
+    ):
+        cases.append(("formula", "poolOutputSize", [n, k, s, p, d, ceil, strict]))
+        expected.append(python_result(pool_output_size, n, k, s, p, d, ceil_mode=ceil, strict=strict))
+    for k, s, d in itertools.product(range(1, 9), range(1, 4), range(1, 4)):
+        cases.append(("formula", "samePadding", [k, s, d]))
+        expected.append(python_result(same_padding, k, s, d))
+    for layers in ([], [[3, 1]] * 3, [[11, 4], [3, 2], [5, 1], [3, 2], [3, 1]], [[7, 2], [3, 2], [3, 1, 2]]):
+        cases.append(("formula", "receptiveField", [layers]))
+        expected.append(receptive_field(Conv(1, *layer[:2], dilation=layer[2] if len(layer) > 2 else 1) for layer in layers))
+    for cin, cout, k, bias, groups in itertools.product((1, 3, 4, 96), (1, 2, 6, 256), (1, 3, 5), (True, False), (1, 2)):
+        cases.append(("formula", "convParams", [cin, cout, k, bias, groups]))
+        expected.append(python_result(conv_params, cin, cout, k, bias, groups))
+    for cin, cout, k, size, groups in itertools.product((1, 4, 192), (2, 32), (1, 5), (1, 28, 55), (1, 2)):
+        cases.append(("formula", "convMacs", [cin, cout, k, size, size, groups]))
+        expected.append(conv_macs(cin, cout, k, size, size, groups))
+    got = run_js(cases)
+    mismatches = [(case, want, have) for case, want, have in zip(cases, expected, got) if want != have]
+    assert len(got) == len(cases) > 9000
+    assert not mismatches, mismatches[:5]
+
+
+def render_grid() -> list[tuple[str, dict]]:
+    grid = []
+    for n, k, s, p, depth, filters in itertools.product(
+        (1, 2, 3, 5, 7, 8, 32, 70), (1, 2, 3, 4, 5, 11), (1, 2, 3, 4), (0, 1, 2, 5), (1, 3), (1, 96)
+    ):
+        grid.append(("conv", dict(input_size=n, depth=depth, kernel_size=k, stride=s, padding=p, filters=filters)))
+    grid.append(("conv", dict(input_size=227, depth=3, kernel_size=11, stride=4, padding=0, filters=96)))  # AlexNet
+    for n, k, s, mode in itertools.product(range(1, 13), range(1, 7), range(1, 7), ("max", "avg")):
+        grid.append(("pool", dict(input_size=n, kernel_size=k, stride=s, mode=mode)))
+    for layers, k, s, channels in itertools.product(range(1, 6), range(1, 8), (1, 2), (1, 64, 512)):
+        grid.append(("receptive-field", dict(layers=layers, kernel_size=k, stride=s, channels=channels)))
+    for size, cin, cout, k, narrow in itertools.product((1, 7, 28, 56), (1, 16, 192, 512), (1, 32, 256), (1, 3, 5, 7),
+                                                        (0, 1, 16, 64, 256)):
+        grid.append(("bottleneck", dict(size=size, in_channels=cin, out_channels=cout, kernel_size=k, bottleneck=narrow)))
+    return grid
+
+
+def test_rendered_views_are_identical(run_js):
+    grid = render_grid()
+    got = run_js([("render", kind, settings) for kind, settings in grid])
+    python = [RENDERERS[kind](**settings) for kind, settings in grid]
+    statuses = {view.split('data-status="')[1].split('"')[0] for view in python}
+    assert statuses == {"ok", "floor", "impossible"}  # the grid reaches every case
+    for (kind, settings), have, want in zip(grid, got, python):
+        if have != hashlib.sha256(want.encode()).hexdigest():
+            [full] = run_js([("render-full", kind, settings)])
+            at = next((i for i, (a, b) in enumerate(zip(full, want)) if a != b), min(len(full), len(want)))
+            pytest.fail(f"{kind} {settings}: JS and Python differ at {at}:\nJS: {full[at - 60:at + 60]!r}\n"
+                        f"PY: {want[at - 60:at + 60]!r}")
+
+
+def test_buttons_agree(run_js):
+    cases, expected = [], []
+    for kind, definition in DEFINITIONS.items():
+        for button in definition.buttons:
+            for kernel in range(1, 8):
+                settings = {**definition.defaults, "kernel_size": kernel}
+                cases.append(("action", [kind, button.action], settings))
+                expected.append(button.apply(settings))
+    assert run_js(cases) == expected
+    assert {"padding": 2} in expected and {} in expected  # odd F: (F-1)/2; even F: nothing to do
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")
+def test_static_explorer_recomputes_in_a_browser(tmp_path):
+    """Load an explorer's output in headless Chromium, move the stride and press 'same padding' via the hooks."""
+    explorer = widgets.conv_explorer(input_size=7, kernel_size=3, stride=1)
+    probe = """<script>
+    const root = document.querySelector('[data-explorer="conv"]');
+    const size = () => root.querySelector('[data-output="size"]').textContent;
+    const seen = [root.getAttribute("data-mounted"), size()];
+    const stride = root.querySelector('[data-control="stride"]');
+    stride.value = 3; stride.dispatchEvent(new Event("input"));
+    seen.push(size(), root.querySelector('[data-output="view"] > div').getAttribute("data-status"));
+    root.querySelector('[data-control="kernel_size"]').value = 5;
+    root.querySelector('[data-action="same-padding"]').click();
+    seen.push(root.querySelector('[data-control="padding"]').value, size());
+    document.body.setAttribute("data-probe", JSON.stringify(seen));
+    </script>"""
+    page = tmp_path / "page.html"
+    page.write_text(f"<!doctype html><meta charset=utf-8><body>{explorer._repr_html_()}{probe}</body>", encoding="utf-8")
+    result = subprocess.run(
+        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+         f"--user-data-dir={tmp_path / 'profile'}", "--virtual-time-budget=5000", "--dump-dom", page.as_uri()],
+        capture_output=True, text=True, timeout=120,
+    )
+    found = re.search(r'<body data-probe="(.*?)">', result.stdout)
+    assert found, result.stderr[-2000:]
+    # 7×7, F=3: S=1 → 5×5×2; S=3 → 2×2×2 floored; F=5 with same padding 2 at S=3 → (7-5+4)/3+1 = 3
+    assert json.loads(html.unescape(found.group(1))) == ["true", "5×5×2", "2×2×2", "floor", "2", "3×3×2"]

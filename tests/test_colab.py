@@ -29,7 +29,10 @@ def test_every_chapter_starts_with_the_setup_cell():
         code = [cell for cell in read_notebook(path)["cells"] if cell["cell_type"] == "code"]
         if not code or cell_source(code[0]) != SETUP_CELL:
             wrong.append(path.name)
-    assert not wrong, f"first code cell differs from classic_cnn.colab.SETUP_CELL in {wrong}"
+    assert not wrong, (
+        f"the first code cell of {wrong} differs from classic_cnn.colab.SETUP_CELL; paste the output of "
+        "python -c 'from classic_cnn.colab import SETUP_CELL; print(SETUP_CELL)'"
+    )
 
 
 def test_setup_cell_installs_from_the_books_repository():

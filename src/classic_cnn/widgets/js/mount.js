@@ -39,6 +39,8 @@ ClassicCnn.mount = function (id) {
     each(controls, function (control) {
       control.addEventListener("input", update);
       control.addEventListener("change", update);
+      // JupyterLab's notebook takes arrow keys for itself; keep them for the slider that has the focus
+      control.addEventListener("keydown", function (event) { event.stopPropagation(); });
     });
     each(root.querySelectorAll("[data-action]"), function (button) {
       button.addEventListener("click", function () {

@@ -25,7 +25,6 @@ Hooks for browser tests (stable):
 
 from __future__ import annotations
 
-from classic_cnn.widgets.activations import ActivationExplorer
 from classic_cnn.widgets.kernel import KernelExplorer
 from classic_cnn.widgets.logic import bottleneck_view, conv_view, pool_view, receptive_field_view
 from classic_cnn.widgets.static import Explorer
@@ -76,3 +75,12 @@ def bottleneck_explorer(
         "bottleneck", size=size, in_channels=in_channels, out_channels=out_channels, kernel_size=kernel_size,
         bottleneck=bottleneck,
     )
+
+
+def __getattr__(name: str):
+    # The activation explorer needs torch; the arithmetic explorers should not pay for importing it.
+    if name == "ActivationExplorer":
+        from classic_cnn.widgets.activations import ActivationExplorer
+
+        return ActivationExplorer
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,45 @@
+"""Shared fixtures. The book is built once per test session: tests/test_book.py and tests/test_site.py use it."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@dataclass
+class BookBuild:
+    returncode: int
+    log: str
+    html: Path  # the built site's root folder
+    seconds: float
+
+
+def build_book(source: Path, output: Path) -> BookBuild:
+    """Fetch the site's JavaScript assets (skipped when present) and build ``source`` into ``output``."""
+    subprocess.run([sys.executable, str(ROOT / "tools" / "site_assets.py")], check=True, timeout=300)
+    jupyter_book = Path(sys.executable).parent / "jupyter-book"
+    start = time.perf_counter()
+    result = subprocess.run(
+        [str(jupyter_book), "build", str(source), "--path-output", str(output), "-W", "-n", "--keep-going"],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    seconds = time.perf_counter() - start
+    return BookBuild(result.returncode, result.stdout + result.stderr, output / "_build" / "html", seconds)
+
+
+@pytest.fixture(scope="session")
+def built_book(tmp_path_factory) -> BookBuild:
+    """The real book (the repository's _config.yml and _toc.yml), built with warnings as errors."""
+    output = tmp_path_factory.mktemp("book")
+    yield build_book(ROOT, output)
+    shutil.rmtree(output / "_build", ignore_errors=True)

@@ -1,0 +1,427 @@
+"""The rendered site in a real browser: Debian's Chromium, headless, driven by Playwright, with no network.
+
+Every page in the table of contents must load with no console error and no failed request, ask nothing of
+any other host (the site serves its own require.js, widget embedder and MathJax: tools/site_assets.py),
+have no broken internal link, anchor or image, give every image alt text or a caption, render its math
+and its widgets, and, for a notebook, point the Colab and download buttons at its .ipynb. A static
+explorer's stride control is moved and the output size it shows must follow ``classic_cnn.shapes``.
+Screenshots go to _build/screenshots/.
+
+A small fixture book made here (widgets, math, an explorer, and a page with planted faults) shows that the
+checks pass on what should pass and catch what they should catch. Skips when chromium or playwright is
+missing (CI installs both; ``apt-get install chromium``).
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import http.server
+import json
+import re
+import shutil
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+import yaml
+
+from conftest import ROOT, build_book
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+BROWSER_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync",
+]
+# Thrown on every page because sphinx-thebe declares its configuration twice (not ours): allowed by exact text.
+# (The theme's "Got invalid theme mode" error is fixed in _config.yml: html_context.default_mode.)
+KNOWN_ERRORS = {"Identifier 'THEBE_JS_URL' has already been declared"}
+SCREENSHOTS = ROOT / "_build" / "screenshots"
+WIDGET_VIEW = 'script[type="application/vnd.jupyter.widget-view+json"]'
+TIMEOUT_MS = 15_000
+EXPLORER_WITH_STRIDE = "[data-explorer]:has([data-control='stride']):has([data-output='size'])"
+
+
+def toc_pages(toc_file: Path = ROOT / "_toc.yml") -> list[str]:
+    """Every document in a Jupyter Book table of contents, root first (names without suffix)."""
+    def walk(node) -> list[str]:
+        if isinstance(node, list):
+            return [name for item in node for name in walk(item)]
+        if not isinstance(node, dict):
+            return []
+        names = [node["file"]] if "file" in node else []
+        return names + [name for key in ("parts", "chapters", "sections") for name in walk(node.get(key, []))]
+
+    toc = yaml.safe_load(toc_file.read_text())
+    return [toc["root"]] + walk(toc)
+
+
+@contextmanager
+def serve(folder: Path):
+    """Serve ``folder`` on 127.0.0.1 from a thread; yields the base URL."""
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(folder)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.skip("chromium is not installed (apt-get install chromium); CI installs it")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
+        yield chromium
+        chromium.close()
+
+
+class Visit:
+    """One page opened in a fresh browser context; what it logged, requested and failed to load."""
+
+    def __init__(self, browser, base: str, path: str):
+        self.base = base
+        self.errors: list[str] = []
+        self.failed: list[str] = []
+        self.outside: list[str] = []
+        self.context = browser.new_context(viewport={"width": 1280, "height": 900})
+        self.context.route("**/*", self._local_only)
+        self.page = self.context.new_page()
+        self.page.set_default_timeout(TIMEOUT_MS)
+        self.page.on("console", lambda message: message.type == "error" and self.errors.append(message.text))
+        self.page.on("pageerror", lambda error: self.errors.append(error.message))
+        self.page.on("requestfailed", lambda request: self._failed(request.url, request.failure))
+        self.page.on("response", lambda response: response.status >= 400 and self._failed(response.url, response.status))
+        self.response = self.page.goto(base + path, wait_until="load")
+
+    def _local_only(self, route):
+        if route.request.url.startswith(self.base):
+            route.continue_()
+        else:  # the site must work offline: record and refuse
+            self.outside.append(route.request.url)
+            route.abort()
+
+    def _failed(self, url: str, why) -> None:
+        if url.startswith(self.base):
+            self.failed.append(f"{url[len(self.base):]} ({why})")
+
+    def close(self) -> None:
+        self.context.close()
+
+
+def _ids_in(html_file: Path, cache: dict) -> set[str]:
+    if html_file not in cache:
+        cache[html_file] = set(re.findall(r'\b(?:id|name)="([^"]+)"', html_file.read_text(encoding="utf-8")))
+    return cache[html_file]
+
+
+def page_problems(visit: Visit, site: Path, ids_cache: dict | None = None) -> list[str]:
+    """Everything wrong with a loaded page, each as 'kind: detail'; an empty list means the page is fine."""
+    page, base, ids_cache = visit.page, visit.base, {} if ids_cache is None else ids_cache
+    problems = []
+    if visit.response is None or visit.response.status != 200:
+        problems.append(f"status: {visit.response and visit.response.status}")
+
+    # math: every TeX element rendered by MathJax, none with a TeX error
+    math = page.evaluate("document.querySelectorAll('.math').length")
+    if math:
+        try:
+            page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise")
+            page.evaluate("() => MathJax.startup.promise.then(() => true)")
+        except Exception as error:  # noqa: BLE001 - reported as a problem of the page
+            problems.append(f"math: MathJax did not start ({type(error).__name__})")
+        unrendered = page.evaluate(
+            "[...document.querySelectorAll('.math')].filter(e => !e.querySelector('mjx-container')).length"
+        )
+        if unrendered:
+            problems.append(f"math: {unrendered} of {math} formulas not rendered by MathJax")
+        if page.evaluate("document.querySelectorAll('mjx-merror').length"):
+            problems.append("math: MathJax reports a TeX error")
+
+    # widgets: every saved view rendered by the embedder, visibly, without an error widget
+    views = page.evaluate(f"document.querySelectorAll('{WIDGET_VIEW}').length")
+    if views:
+        rendered = (
+            f"[...document.querySelectorAll('{WIDGET_VIEW}')].filter(s => {{"
+            " const area = s.parentElement.querySelector('.widget-subarea');"
+            " if (!area || !area.querySelector('.jupyter-widgets')) return false;"
+            " const box = area.getBoundingClientRect(); return box.width > 0 && box.height > 0; }).length"
+        )
+        try:
+            page.wait_for_function(f"() => {rendered} === {views}")
+        except Exception:  # noqa: BLE001 - counted below
+            pass
+        shown = page.evaluate(rendered)
+        if shown != views:
+            problems.append(f"widgets: {views - shown} of {views} widget areas blank")
+        if page.evaluate("document.querySelectorAll('.jupyter-widgets-error-widget').length"):
+            problems.append("widgets: the embedder shows an error widget")
+
+    # links and anchors inside the site
+    for href in page.evaluate("[...document.querySelectorAll('a[href]')].map(a => a.href)"):
+        if not href.startswith(base):
+            continue
+        parts = urlsplit(href)
+        target = site / unquote(parts.path).lstrip("/")
+        if target.is_dir():
+            target = target / "index.html"
+        if not target.is_file():
+            problems.append(f"link: {href[len(base):]} does not exist")
+        elif parts.fragment and target.suffix == ".html" and unquote(parts.fragment) not in _ids_in(target, ids_cache):
+            problems.append(f"link: no anchor #{parts.fragment} in {target.relative_to(site)}")
+
+    # images: loaded, and described by alt text (not a file name) or a caption
+    images = page.evaluate(
+        "[...document.images].map(i => ({src: i.getAttribute('src'), alt: (i.getAttribute('alt') || '').trim(),"
+        " loaded: i.complete && i.naturalWidth > 0,"
+        " caption: !!(i.closest('figure') && i.closest('figure').querySelector('figcaption'))}))"
+    )
+    for image in images:
+        if not image["loaded"]:
+            problems.append(f"image: {image['src']} did not load")
+        described = image["alt"] and not re.search(r"\.(png|jpe?g|gif|svg|webp)$", image["alt"], re.IGNORECASE)
+        if not (described or image["caption"]):
+            problems.append(
+                f"image: {image['src']} has no alt text or caption "
+                "(notebook outputs: cell metadata mystnb.image.alt or mystnb.figure.caption)"
+            )
+
+    problems += [f"console: {text}" for text in visit.errors if text not in KNOWN_ERRORS]
+    problems += [f"request failed: {failure}" for failure in visit.failed]
+    problems += [f"outside request: {url}" for url in visit.outside]
+    return problems
+
+
+def notebook_button_problems(visit: Visit, site: Path, docname: str, source_root: Path, config: dict) -> list[str]:
+    """A notebook page's Colab button opens its .ipynb in the repository; its download button serves it."""
+    problems = []
+    repo = urlsplit(config["repository"]["url"]).path.strip("/")
+    book_path = config["repository"].get("path_to_book", "").strip("/")
+    in_repo = f"{book_path}/{docname}.ipynb" if book_path else f"{docname}.ipynb"
+    colab = f"{config['launch_buttons']['colab_url']}/github/{repo}/blob/{config['repository']['branch']}/{in_repo}"
+    hrefs = visit.page.evaluate("[...document.querySelectorAll('a[href]')].map(a => a.getAttribute('href'))")
+    colab_links = [href for href in hrefs if href.startswith(config["launch_buttons"]["colab_url"])]
+    if colab_links != [colab]:
+        problems.append(f"colab: expected [{colab}], found {colab_links}")
+    if not (source_root / f"{docname}.ipynb").is_file():
+        problems.append(f"colab: {docname}.ipynb is not in the repository")
+    downloads = [href for href in hrefs if href.endswith(f"_sources/{docname}.ipynb")]
+    if not downloads:
+        problems.append(f"download: no link to _sources/{docname}.ipynb")
+    for href in downloads:
+        served = site / urlsplit(visit.page.url).path.lstrip("/")
+        notebook = (served.parent / href).resolve()
+        if not notebook.is_file() or "cells" not in json.loads(notebook.read_text(encoding="utf-8")):
+            problems.append(f"download: {href} is not a notebook")
+    return problems
+
+
+def move_stride(visit: Visit) -> list[tuple[str, str, str]]:
+    """On each explorer showing a size and a stride control: press → until the size changes (or stride tops out).
+
+    Returns (explorer kind, size shown, size expected from classic_cnn.shapes) after every key press.
+    """
+    from classic_cnn.shapes import conv_output_size, pool_output_size
+
+    def expected(kind: str, values: dict[str, str]) -> str:
+        n, k, s = int(values["input_size"]), int(values["kernel_size"]), int(values["stride"])
+        try:
+            if kind == "conv":
+                size = conv_output_size(n, k, s, int(values["padding"]))
+                return f"{size}×{size}×{values['filters']}"
+            size = pool_output_size(n, k, s)
+            return f"{size}×{size}"
+        except ValueError:
+            return "none"
+
+    readings = []
+    for explorer in visit.page.locator(EXPLORER_WITH_STRIDE).all():
+        kind = explorer.get_attribute("data-explorer")
+        explorer.and_(visit.page.locator("[data-mounted='true']")).wait_for()  # its script has run
+        stride = explorer.locator("[data-control='stride']")
+        size = explorer.locator("[data-output='size']")
+        before = size.inner_text()
+        stride.focus()
+        while True:
+            previous_stride = stride.input_value()
+            visit.page.keyboard.press("ArrowRight")
+            values = {
+                control.get_attribute("data-control"): control.input_value()
+                for control in explorer.locator("[data-control]").all()
+            }
+            shown = size.inner_text()
+            readings.append((kind, shown, expected(kind, values) if kind in ("conv", "pool") else shown))
+            if shown != before or stride.input_value() == previous_stride:
+                break
+        readings.append((kind, "changed" if shown != before else f"stuck at {before}", "changed"))
+    return readings
+
+
+def screenshot(target, name: str) -> Path:
+    """Save a screenshot of a page or an element into _build/screenshots/ (gitignored); returns its path."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name.replace('/', '_')}.png"
+    target.screenshot(path=str(path))
+    return path
+
+
+# --- the real book ------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def book_site(built_book, browser):
+    if built_book.returncode != 0:
+        pytest.fail("the book did not build (see test_book.py)")
+    if not (built_book.html / "_static" / "vendor").is_dir():
+        pytest.skip("site assets were not fetched (no npm registry?): the site loads them from CDNs")
+    with serve(built_book.html) as base:
+        yield base, built_book.html
+
+
+@pytest.mark.parametrize("docname", toc_pages())
+def test_page(book_site, browser, docname):
+    base, site = book_site
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    visit = Visit(browser, base, f"{docname}.html")
+    try:
+        problems = page_problems(visit, site)
+        if (ROOT / f"{docname}.ipynb").is_file():
+            problems += notebook_button_problems(visit, site, docname, ROOT, config)
+        print(f"screenshot: {screenshot(visit.page, docname)}")
+    finally:
+        visit.close()
+    assert problems == [], f"{docname}: " + "\n".join(problems)
+
+
+def test_explorers_follow_the_stride(book_site, browser):
+    base, site = book_site
+    pages = [name for name in toc_pages() if 'data-control="stride"' in (site / f"{name}.html").read_text()]
+    if not pages:
+        pytest.skip("no page in the book has an explorer with a stride control yet")
+    for docname in pages:
+        visit = Visit(browser, base, f"{docname}.html")
+        try:
+            readings = move_stride(visit)
+            explorer = visit.page.locator(EXPLORER_WITH_STRIDE).first
+            print(f"screenshot: {screenshot(explorer, docname + '_explorer')}")
+            print(f"{docname}: {readings}")
+        finally:
+            visit.close()
+        assert readings and all(shown == expected for _, shown, expected in readings), (docname, readings)
+
+
+# --- a fixture book: proves the checks pass and fail where they should ----------------------------------
+
+TINY_PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAFklEQVR4nGP8z8DAwMDAxMDAwMDAAAAQBgEBW5wJ5wAAAABJRU5ErkJggg=="
+)
+
+
+def write_fixture_book(folder: Path, static_dir: Path) -> None:
+    """A notebook page with widgets (saved state), math, an explorer and a described image; a faulty page."""
+    import ipywidgets
+    import nbformat
+    from ipywidgets.embed import embed_data
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+    from classic_cnn.widgets import conv_explorer
+
+    slider = ipywidgets.IntSlider(value=2, min=1, max=4, description="stride")
+    copy = ipywidgets.IntText(value=2, description="copy")
+    ipywidgets.jslink((slider, "value"), (copy, "value"))
+    embedded = embed_data(views=[ipywidgets.HBox([slider, copy])])
+
+    def output(data: dict):
+        return new_output("display_data", data=data)
+
+    image = new_code_cell("plot()", outputs=[output({"image/png": base64.b64encode(TINY_PNG).decode()})])
+    image.metadata["mystnb"] = {"image": {"alt": "a two-pixel test image"}}
+    notebook = new_notebook(cells=[
+        new_markdown_cell("# Good page\n\nInline $y = \\lfloor (n - k)/s \\rfloor + 1$ and\n\n$$\nW_2 = \\frac{W - F + 2P}{S} + 1\n$$"),
+        new_code_cell("box", outputs=[output({"application/vnd.jupyter.widget-view+json": embedded["view_specs"][0],
+                                              "text/plain": "HBox()"})]),
+        new_code_cell("conv_explorer()", outputs=[output({"text/html": conv_explorer(input_size=7, kernel_size=3)._repr_html_(),
+                                                           "text/plain": "conv_explorer()"})]),
+        image,
+    ])
+    notebook.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json": embedded["manager_state"]}
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(notebook, folder / "good.ipynb")
+    (folder / "bad.md").write_text(  # raw HTML: faults Sphinx itself would refuse to build
+        "# Bad page\n\n```{raw} html\n"
+        '<a href="missing.html">a missing page</a> <a href="good.html#no-such-anchor">a missing anchor</a>\n'
+        '<img src="missing.png">\n<script>console.error("planted error")</script>\n```\n'
+    )
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    config["exclude_patterns"] = ["_build/*"]
+    config["bibtex_bibfiles"] = [str(ROOT / "book" / "references.bib")]
+    config["sphinx"]["local_extensions"] = {"site_assets": str(ROOT / "tools")}
+    config["sphinx"]["config"]["html_static_path"] = [str(static_dir)]
+    (folder / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False))  # script order matters
+    (folder / "_toc.yml").write_text("format: jb-book\nroot: good\nchapters:\n  - file: bad\n")
+
+
+@pytest.fixture(scope="module")
+def fixture_site(tmp_path_factory):
+    source = tmp_path_factory.mktemp("fixture_book")
+    write_fixture_book(source, ROOT / "book" / "_static_offline")
+    build = build_book(source, source)
+    assert build.returncode == 0, build.log[-5000:]
+    if not (build.html / "_static" / "vendor").is_dir():
+        pytest.skip("site assets were not fetched (no npm registry?)")
+    return source, build.html
+
+
+def test_fixture_good_page_passes_every_check(fixture_site, browser):
+    source, site = fixture_site
+    config = yaml.safe_load((source / "_config.yml").read_text())
+    with serve(site) as base:
+        visit = Visit(browser, base, "good.html")
+        try:
+            problems = page_problems(visit, site) + notebook_button_problems(visit, site, "good", source, config)
+            widgets_shown = visit.page.locator(".widget-subarea .widget-hslider").count()
+            readings = move_stride(visit)
+        finally:
+            visit.close()
+    assert problems == []
+    assert widgets_shown == 1
+    assert readings[0] == ("conv", "3×3×2", "3×3×2")  # 7×7 input, 3×3 filter, stride 2, as conv_output_size
+    assert readings[-1] == ("conv", "changed", "changed")
+
+
+def test_fixture_bad_page_fails_the_checks(fixture_site, browser):
+    _, site = fixture_site
+    with serve(site) as base:
+        visit = Visit(browser, base, "bad.html")
+        try:
+            problems = page_problems(visit, site)
+        finally:
+            visit.close()
+    assert "link: missing.html does not exist" in problems
+    assert "link: no anchor #no-such-anchor in good.html" in problems
+    assert "image: missing.png did not load" in problems
+    assert any(problem.startswith("image: missing.png has no alt text") for problem in problems)
+    assert "console: planted error" in problems
+    assert any(problem.startswith("request failed: missing.png") for problem in problems)
+
+
+def test_build_without_fetched_assets_falls_back_to_cdns(tmp_path):
+    write_fixture_book(tmp_path, tmp_path / "no_assets_here")
+    build = build_book(tmp_path, tmp_path)
+    assert build.returncode == 0, build.log[-5000:]
+    page = (build.html / "good.html").read_text()
+    assert 'src="https://cdn.jsdelivr.net/npm/mathjax@3.2.2/es5/tex-mml-chtml.js' in page
+    assert 'src="https://cdn.jsdelivr.net/npm/requirejs@2.3.8/require.js' in page
+    assert 'src="https://cdn.jsdelivr.net/npm/@jupyter-widgets/html-manager@1.0.15/dist/embed-amd.js' in page
+    assert "_static/vendor/" not in page and "var require" not in page

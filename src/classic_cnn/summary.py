@@ -1,0 +1,293 @@
+"""A per-layer table of a real ``nn.Module``, read off its forward pass with hooks.
+
+>>> from classic_cnn import summary
+>>> from classic_cnn.models import lenet5
+>>> print(summary(lenet5("modern")))          # doctest: +SKIP
+
+Each row is a module the forward pass calls (a leaf, or with ``depth=d`` a module d levels down): its
+output volume, parameters, activations (numbers it writes: 0 for a view such as Flatten or an in-place
+ReLU, which reuse their input's memory), their float32 memory and its multiply-adds (convolutions and
+fully connected layers; pooling, normalization and activations count 0). The counts come from
+``classic_cnn.shapes``, so a summary agrees with ``shapes.trace`` of the same network. By default the
+pass runs on PyTorch's "meta" device: shapes only, no arithmetic, so VGG-16 takes milliseconds.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any
+
+from classic_cnn.shapes import BYTES_PER_FLOAT32, Volume, conv_macs
+
+if TYPE_CHECKING:
+    import torch
+    from torch import nn
+
+
+@dataclass(frozen=True)
+class SummaryRow:
+    """One module of the forward pass."""
+
+    name: str
+    layer: str
+    output: Volume
+    params: int
+    activations: int
+    macs: int
+
+    @property
+    def memory(self) -> int:
+        """Bytes of float32 activations."""
+        return self.activations * BYTES_PER_FLOAT32
+
+    def as_dict(self) -> dict[str, Any]:
+        row = asdict(self)
+        row["output"] = str(self.output)
+        row["shape"] = tuple(self.output[:3]) if not self.output.flat else (self.output.channels,)
+        row["memory"] = self.memory
+        return row
+
+
+@dataclass(frozen=True)
+class Summary:
+    """The rows of a forward pass, with totals; ``str`` is a text table, ``_repr_html_`` an HTML one."""
+
+    model: str
+    input: Volume
+    rows: tuple[SummaryRow, ...]
+    model_params: int  # every parameter of the model, used in this pass or not
+
+    @property
+    def output(self) -> Volume:
+        return self.rows[-1].output if self.rows else self.input
+
+    @property
+    def params(self) -> int:
+        return sum(row.params for row in self.rows)
+
+    @property
+    def activations(self) -> int:
+        return sum(row.activations for row in self.rows)
+
+    @property
+    def memory(self) -> int:
+        return self.activations * BYTES_PER_FLOAT32
+
+    @property
+    def macs(self) -> int:
+        return sum(row.macs for row in self.rows)
+
+    @property
+    def unused_params(self) -> int:
+        """Parameters this pass did not use (e.g. GoogLeNet's auxiliary classifiers, run only in training)."""
+        return self.model_params - self.params
+
+    def to_dicts(self) -> list[dict[str, Any]]:
+        """The rows as plain dicts (``pandas.DataFrame(summary.to_dicts())`` if you like)."""
+        return [row.as_dict() for row in self.rows]
+
+    def totals(self) -> dict[str, int]:
+        return {"params": self.params, "activations": self.activations, "memory": self.memory, "macs": self.macs}
+
+    def _lines(self) -> tuple[list[str], list[list[str]], list[str]]:
+        header = ["layer", "type", "output", "params", "activations", "memory", "MACs"]
+        body = [["input", "", str(self.input), "", f"{self.input.activations:,}", _bytes(self.input.memory()), ""]]
+        for row in self.rows:
+            body.append([
+                row.name, row.layer, str(row.output), f"{row.params:,}", f"{row.activations:,}",
+                _bytes(row.memory), f"{row.macs:,}",
+            ])  # fmt: skip
+        total = ["total", "", "", f"{self.params:,}", f"{self.activations:,}", _bytes(self.memory), f"{self.macs:,}"]
+        return header, body, total
+
+    def __str__(self) -> str:
+        header, body, total = self._lines()
+        table = [header, *body, total]
+        widths = [max(len(line[i]) for line in table) for i in range(len(header))]
+        left = {0, 1}
+
+        def render(line: list[str]) -> str:
+            cells = [cell.ljust(w) if i in left else cell.rjust(w) for i, (cell, w) in enumerate(zip(line, widths))]
+            return "  ".join(cells).rstrip()
+
+        rule = "-" * len(render(header))
+        lines = [f"{self.model}: input {self.input}", render(header), rule]
+        lines += [render(line) for line in body] + [rule, render(total)]
+        lines.append(f"multiply-adds: {_large(self.macs)}, parameters: {_large(self.params)}")
+        if self.unused_params:
+            lines.append(f"parameters not used in this (eval-mode) pass: {self.unused_params:,}")
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return str(self)
+
+    def _repr_html_(self) -> str:
+        header, body, total = self._lines()
+
+        def cells(line: list[str], tag: str) -> str:
+            style = ['style="text-align:left"'] * 2 + ['style="text-align:right"'] * (len(line) - 2)
+            return "".join(f"<{tag} {s}>{html.escape(cell)}</{tag}>" for s, cell in zip(style, line))
+
+        rows = "".join(f"<tr>{cells(line, 'td')}</tr>" for line in body)
+        note = f"multiply-adds: {_large(self.macs)}, parameters: {_large(self.params)}"
+        if self.unused_params:
+            note += f"; parameters not used in this (eval-mode) pass: {self.unused_params:,}"
+        return (
+            f'<table class="classic-cnn-summary"><caption>{html.escape(self.model)}: input '
+            f"{html.escape(str(self.input))}</caption><thead><tr>{cells(header, 'th')}</tr></thead>"
+            f"<tbody>{rows}</tbody><tfoot><tr>{cells(total, 'th')}</tr></tfoot></table>"
+            f"<p>{html.escape(note)}</p>"
+        )
+
+
+def _bytes(count: int) -> str:
+    for unit, size in (("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10)):
+        if count >= size:
+            return f"{count / size:.1f} {unit}"
+    return f"{count} B"
+
+
+def _large(count: int) -> str:
+    for unit, size in (("G", 10**9), ("M", 10**6), ("K", 10**3)):
+        if count >= size:
+            return f"{count / size:.2f}{unit}"
+    return str(count)
+
+
+def _volume(tensor: torch.Tensor) -> Volume:
+    """One sample's output (the batch dimension dropped) as a Volume."""
+    shape = tuple(tensor.shape[1:])
+    if len(shape) == 3:
+        return Volume(*shape)
+    if len(shape) == 1:
+        return Volume(shape[0], flat=True)
+    raise ValueError(f"summary handles image volumes and vectors, got an output of shape {tuple(tensor.shape)}")
+
+
+def _first_tensor(value: Any) -> torch.Tensor | None:
+    import torch
+
+    if isinstance(value, torch.Tensor):
+        return value
+    if isinstance(value, (tuple, list)):
+        for item in value:
+            found = _first_tensor(item)
+            if found is not None:
+                return found
+    return None
+
+
+def _reuses_input(output: torch.Tensor, inputs: tuple[Any, ...]) -> bool:
+    """True when the output is the input itself or a view of it (Flatten, in-place ReLU, eval Dropout)."""
+    source = _first_tensor(inputs)
+    if source is None:
+        return False
+    if output is source:
+        return True
+    base = output._base
+    return base is not None and (base is source or base is source._base)
+
+
+def _multiply_adds(module: nn.Module, output: torch.Tensor) -> int:
+    from torch import nn
+
+    if isinstance(module, nn.Conv2d):
+        height, width = output.shape[-2:]
+        kernel_height, kernel_width = module.kernel_size
+        if kernel_height == kernel_width:
+            return conv_macs(module.in_channels, module.out_channels, kernel_height, height, width, module.groups)
+        per_output = kernel_height * kernel_width * module.in_channels // module.groups
+        return height * width * module.out_channels * per_output
+    if isinstance(module, nn.Linear):
+        return module.in_features * module.out_features * (output[0].numel() // module.out_features)
+    counter = getattr(module, "multiply_adds", None)  # our own layers (LeNet-5's C3, S2, RBF) count themselves
+    return int(counter(output)) if callable(counter) else 0
+
+
+def summary(
+    model: nn.Module,
+    input_size: Sequence[int] | None = None,
+    *,
+    depth: int | None = None,
+    device: str | None = "meta",
+) -> Summary:
+    """Run ``model`` once (eval mode, batch of 1) on a ``(channels, height, width)`` input and tabulate it.
+
+    ``input_size`` defaults to the model's own ``input_size``. ``depth=1`` gives one row per top-level
+    child (a stage, an Inception module), ``None`` one per leaf module. ``device="meta"`` computes shapes
+    only; ``device=None`` runs real zeros on the model's own device.
+    """
+    import torch
+
+    if input_size is None:
+        input_size = getattr(model, "input_size", None)
+        if input_size is None:
+            raise ValueError(f"{type(model).__name__} has no input_size attribute: pass input_size=(C, H, W)")
+    input_size = tuple(input_size)
+    if len(input_size) != 3 or not all(isinstance(size, int) and size >= 1 for size in input_size):
+        raise ValueError(f"input_size must be (channels, height, width) of positive ints, got {input_size}")
+    if depth is not None and depth < 1:
+        raise ValueError(f"depth must be at least 1 (or None for every leaf module), got {depth}")
+
+    names = {module: name for name, module in model.named_modules()}
+    calls: list[tuple[str, nn.Module, torch.Tensor, bool]] = []
+
+    def record(module: nn.Module, inputs: tuple[Any, ...], output: Any) -> None:
+        tensor = _first_tensor(output)
+        if tensor is not None:
+            calls.append((names[module], module, tensor, _reuses_input(tensor, inputs)))
+
+    modes = {module: module.training for module in model.modules()}
+    handles = [module.register_forward_hook(record) for module in model.modules() if module is not model]
+    try:
+        model.eval()
+        with torch.no_grad():
+            if device == "meta":
+                state = {
+                    name: torch.empty_like(tensor, device="meta")
+                    for name, tensor in [*model.named_parameters(), *model.named_buffers()]
+                }
+                x = torch.zeros((1, *input_size), device="meta")
+                torch.func.functional_call(model, state, (x,), strict=False)
+            else:
+                first = next(iter([*model.parameters(), *model.buffers()]), None)
+                x = torch.zeros((1, *input_size), device=first.device if first is not None else device or "cpu")
+                model(x)
+    finally:
+        for handle in handles:
+            handle.remove()
+        for module, mode in modes.items():
+            module.training = mode
+
+    leaves = [
+        (name, module, out, reused) for name, module, out, reused in calls if next(module.children(), None) is None
+    ]
+
+    rows: list[SummaryRow] = []
+    if depth is None:
+        for name, module, out, reused in leaves:
+            params = sum(p.numel() for p in module.parameters())
+            activations = 0 if reused else out[0].numel()
+            rows.append(SummaryRow(name, type(module).__name__, _volume(out), params, activations, _multiply_adds(module, out)))
+    else:
+        # A group is a module `depth` levels down (or a shallower leaf); its output is its own.
+        outputs = {name: (module, out) for name, module, out, _ in calls}
+        seen: list[str] = []
+        for name, _, _, _ in leaves:
+            parts = name.split(".")
+            group = ".".join(parts[: min(depth, len(parts))])
+            if group not in seen:
+                seen.append(group)
+        for group in seen:
+            module, out = outputs[group]
+            inside = [leaf for leaf in leaves if leaf[0] == group or leaf[0].startswith(group + ".")]
+            rows.append(SummaryRow(
+                group, type(module).__name__, _volume(out),
+                sum(p.numel() for p in module.parameters()),
+                sum(0 if reused else out_[0].numel() for _, _, out_, reused in inside),
+                sum(_multiply_adds(leaf, out_) for _, leaf, out_, _ in inside),
+            ))  # fmt: skip
+    model_name = getattr(model, "name", None) or type(model).__name__
+    return Summary(str(model_name), Volume(*input_size), tuple(rows), sum(p.numel() for p in model.parameters()))

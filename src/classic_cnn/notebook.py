@@ -1,7 +1,7 @@
 """Plumbing for the chapters: glue numbers into the prose, and the figure style.
 
 Kept here so that chapters hold ideas, not set-up code. Works with or without the book's toolchain (myst-nb):
-in Colab, where myst-nb is absent, ``glue`` only returns the formatted text.
+in Colab, where myst-nb is absent, ``glue`` does nothing.
 """
 
 from __future__ import annotations
@@ -25,15 +25,14 @@ def format_number(value: object, digits: int = 1) -> str:
     return f"{value:,.{digits}f}"
 
 
-def glue(name: str, value: object, digits: int = 1) -> str:
-    """Make ``value`` citable in the chapter's prose as ``{glue:}`name` ``; returns its text.
+def glue(name: str, value: object, digits: int = 1) -> None:
+    """Make ``value`` citable in the chapter's prose as ``{glue:}`name` ``.
 
-    Numbers are formatted for reading (thousands separators, ``digits`` decimals for floats).
+    Numbers are formatted for reading (thousands separators, ``digits`` decimals for floats). Returns None, so
+    a cell may end with a call and show nothing (a trailing ``;`` is not honoured under nbval).
     """
-    text = _Text(format_number(value, digits))
     try:
         from myst_nb import glue as myst_glue
-    except ImportError:  # Colab or plain Jupyter without the book's toolchain
-        return text
-    myst_glue(name, text, display=False)
-    return text
+    except ImportError:  # Colab or plain Jupyter without the book's toolchain: nothing to record
+        return
+    myst_glue(name, _Text(format_number(value, digits)), display=False)

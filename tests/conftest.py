@@ -38,6 +38,12 @@ def build_book(source: Path, output: Path) -> BookBuild:
 
 
 @pytest.fixture(scope="session")
+def book_builder():
+    """``build_book(source, output)`` for tests that build a book of their own."""
+    return build_book
+
+
+@pytest.fixture(scope="session")
 def built_book(tmp_path_factory) -> BookBuild:
     """The real book (the repository's _config.yml and _toc.yml), built with warnings as errors."""
     output = tmp_path_factory.mktemp("book")

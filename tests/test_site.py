@@ -28,10 +28,9 @@ from urllib.parse import unquote, urlsplit
 import pytest
 import yaml
 
-from conftest import ROOT, build_book
-
 pytestmark = pytest.mark.slow
 
+ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 BROWSER_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
@@ -373,10 +372,10 @@ def write_fixture_book(folder: Path, static_dir: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def fixture_site(tmp_path_factory):
+def fixture_site(tmp_path_factory, book_builder):
     source = tmp_path_factory.mktemp("fixture_book")
     write_fixture_book(source, ROOT / "book" / "_static_offline")
-    build = build_book(source, source)
+    build = book_builder(source, source)
     assert build.returncode == 0, build.log[-5000:]
     if not (build.html / "_static" / "vendor").is_dir():
         pytest.skip("site assets were not fetched (no npm registry?)")
@@ -416,9 +415,9 @@ def test_fixture_bad_page_fails_the_checks(fixture_site, browser):
     assert any(problem.startswith("request failed: missing.png") for problem in problems)
 
 
-def test_build_without_fetched_assets_falls_back_to_cdns(tmp_path):
+def test_build_without_fetched_assets_falls_back_to_cdns(tmp_path, book_builder):
     write_fixture_book(tmp_path, tmp_path / "no_assets_here")
-    build = build_book(tmp_path, tmp_path)
+    build = book_builder(tmp_path, tmp_path)
     assert build.returncode == 0, build.log[-5000:]
     page = (build.html / "good.html").read_text()
     assert 'src="https://cdn.jsdelivr.net/npm/mathjax@3.2.2/es5/tex-mml-chtml.js' in page

@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 book: $(STAMP) site-assets
 	$(VENV)/bin/jupyter-book build . -W -n --keep-going
 
-# require.js, the ipywidgets embedder and MathJax from npm into book/_static_offline/vendor/ (gitignored),
+# require.js, the ipywidgets embedder and MathJax from npm into book/_static_offline/npm/ (gitignored),
 # so the site renders widgets and math offline; skipped when present; a failed fetch means CDNs, not an error.
 site-assets: $(STAMP)
 	$(PYTHON) tools/site_assets.py

@@ -282,7 +282,7 @@ def screenshot(target, name: str) -> Path:
 def book_site(built_book, browser):
     if built_book.returncode != 0:
         pytest.fail("the book did not build (see test_book.py)")
-    if not (built_book.html / "_static" / "vendor").is_dir():
+    if not (built_book.html / "_static" / "npm").is_dir():
         pytest.skip("site assets were not fetched (no npm registry?): the site loads them from CDNs")
     with serve(built_book.html) as base:
         yield base, built_book.html
@@ -377,7 +377,7 @@ def fixture_site(tmp_path_factory, book_builder):
     write_fixture_book(source, ROOT / "book" / "_static_offline")
     build = book_builder(source, source)
     assert build.returncode == 0, build.log[-5000:]
-    if not (build.html / "_static" / "vendor").is_dir():
+    if not (build.html / "_static" / "npm").is_dir():
         pytest.skip("site assets were not fetched (no npm registry?)")
     return source, build.html
 
@@ -423,4 +423,4 @@ def test_build_without_fetched_assets_falls_back_to_cdns(tmp_path, book_builder)
     assert 'src="https://cdn.jsdelivr.net/npm/mathjax@3.2.2/es5/tex-mml-chtml.js' in page
     assert 'src="https://cdn.jsdelivr.net/npm/requirejs@2.3.8/require.js' in page
     assert 'src="https://cdn.jsdelivr.net/npm/@jupyter-widgets/html-manager@1.0.15/dist/embed-amd.js' in page
-    assert "_static/vendor/" not in page and "var require" not in page
+    assert "_static/npm/" not in page and "var require" not in page

@@ -3,11 +3,11 @@
 Widget pages need require.js and the ipywidgets embedder (``@jupyter-widgets/html-manager``); math needs
 MathJax. None of it is committed: ``python tools/site_assets.py`` (run by ``make book`` and by the test
 that builds the book) fetches the pinned npm packages with ``npm pack`` into the gitignored
-``book/_static_offline/vendor/``, keeping each package's own layout, so ``vendor/<name>/<path>`` is
+``book/_static_offline/npm/``, keeping each package's own layout, so ``npm/<name>/<path>`` is
 ``https://cdn.jsdelivr.net/npm/<package>@<version>/<path>``. It skips the fetch when the same versions are
 there, gives up after a bounded time, and never fails the build.
 
-Used as a Sphinx extension (``_config.yml``: ``sphinx.local_extensions``), it swaps every ``vendor/`` path
+Used as a Sphinx extension (``_config.yml``: ``sphinx.local_extensions``), it swaps every ``npm/`` path
 that ``_config.yml`` names (``mathjax_path``, ``nb_ipywidgets_js``) for the same file on the CDN when the
 fetch has not happened, so a build without the npm registry still succeeds and the site loads these
 files from the CDN instead. It also bridges the embedder to MathJax 3 (see MATHJAX2_QUEUE_SHIM).
@@ -26,11 +26,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 STATIC_DIR = ROOT / "book" / "_static_offline"  # html_static_path; not `_static` (see _config.yml)
-VENDOR = "vendor"
+NPM_FOLDER = "npm"  # not "vendor": the theme has its own _static/vendor/
 CDN = "https://cdn.jsdelivr.net/npm"
 FETCH_TIMEOUT_S = 120
 
-# folder under vendor/ -> (npm package, version, files to keep, as globs relative to the package root).
+# folder under npm/ -> (npm package, version, files to keep, as globs relative to the package root).
 # html-manager 1.0.x is the embedder for ipywidgets 8 (widget model versions 2.x); its icon fonts sit
 # beside embed-amd.js. MathJax keeps the one combined file Sphinx loads plus what that file loads lazily.
 PACKAGES = {
@@ -54,24 +54,24 @@ def manifest() -> dict[str, str]:
     return {name: f"{package}@{version}" for name, (package, version, _) in PACKAGES.items()}
 
 
-def cdn_url(vendor_path: str) -> str | None:
-    """``vendor/mathjax/es5/x.js`` -> the same file on the CDN; None for a path outside vendor/."""
-    parts = vendor_path.split("/", 2)
-    if len(parts) < 3 or parts[0] != VENDOR or parts[1] not in PACKAGES:
+def cdn_url(path: str) -> str | None:
+    """``npm/mathjax/es5/x.js`` -> the same file on the CDN; None for a path outside npm/."""
+    parts = path.split("/", 2)
+    if len(parts) < 3 or parts[0] != NPM_FOLDER or parts[1] not in PACKAGES:
         return None
     package, version, _ = PACKAGES[parts[1]]
     return f"{CDN}/{package}@{version}/{parts[2]}"
 
 
 def is_fetched(static_dir: Path = STATIC_DIR) -> bool:
-    stamp = static_dir / VENDOR / "VERSIONS.json"
+    stamp = static_dir / NPM_FOLDER / "VERSIONS.json"
     return stamp.is_file() and json.loads(stamp.read_text()) == manifest()
 
 
 def fetch(static_dir: Path = STATIC_DIR, timeout_s: float = FETCH_TIMEOUT_S) -> bool:
-    """Fetch the pinned packages into ``static_dir/vendor``; True when they are there afterwards."""
+    """Fetch the pinned packages into ``static_dir/npm``; True when they are there afterwards."""
     if is_fetched(static_dir):
-        print(f"site assets: present in {static_dir / VENDOR}")
+        print(f"site assets: present in {static_dir / NPM_FOLDER}")
         return True
     npm = shutil.which("npm")
     if npm is None:
@@ -90,15 +90,15 @@ def fetch(static_dir: Path = STATIC_DIR, timeout_s: float = FETCH_TIMEOUT_S) -> 
         if packed.returncode != 0:
             print(f"site assets: npm pack failed ({packed.stderr.strip()[-500:]}); the site will use CDNs")
             return False
-        staging = Path(tmp, VENDOR)
+        staging = Path(tmp, NPM_FOLDER)
         for name, (package, version, keep) in PACKAGES.items():
             tarball = Path(tmp, f"{package.lstrip('@').replace('/', '-')}-{version}.tgz")  # npm's naming
             _extract(tarball, staging / name, keep)
         (staging / "VERSIONS.json").write_text(json.dumps(manifest(), indent=1) + "\n")
         static_dir.mkdir(parents=True, exist_ok=True)
-        shutil.rmtree(static_dir / VENDOR, ignore_errors=True)
-        shutil.move(staging, static_dir / VENDOR)
-    print(f"site assets: fetched {', '.join(specs)} into {static_dir / VENDOR}")
+        shutil.rmtree(static_dir / NPM_FOLDER, ignore_errors=True)
+        shutil.move(staging, static_dir / NPM_FOLDER)
+    print(f"site assets: fetched {', '.join(specs)} into {static_dir / NPM_FOLDER}")
     return True
 
 
@@ -152,7 +152,7 @@ def _point_embedder_at_its_folder(app, pagename, templatename, context, doctree)
     The embedder finds its fonts beside the URL require.js gives its own module name; without this
     configuration that is ``<page folder>/@jupyter-widgets/html-manager/dist/``, which does not exist.
     """
-    embedder = "vendor/html-manager/dist/embed-amd.js"
+    embedder = "npm/html-manager/dist/embed-amd.js"
     if embedder not in (app.config.nb_ipywidgets_js or {}):
         return  # not fetched: the embedder comes from the CDN, fonts included
     scripts = [str(getattr(js, "filename", js) or "") for js in context.get("script_files", [])]

@@ -9,7 +9,7 @@ Screenshots go to _build/screenshots/.
 
 A small fixture book made here (widgets, math, an explorer, and a page with planted faults) shows that the
 checks pass on what should pass and catch what they should catch. Skips when chromium or playwright is
-missing (CI installs both; ``apt-get install chromium``).
+missing (CI installs both; ``apt-get install chromium``; ``CHROMIUM_PATH`` points at another Chromium).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import base64
 import functools
 import http.server
 import json
+import os
 import re
 import shutil
 import threading
@@ -31,7 +32,7 @@ import yaml
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 BROWSER_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
     "--disable-component-update", "--disable-sync",
@@ -79,7 +80,7 @@ def serve(folder: Path):
 @pytest.fixture(scope="module")
 def browser():
     if not Path(CHROMIUM).exists():
-        pytest.skip("chromium is not installed (apt-get install chromium); CI installs it")
+        pytest.skip(f"no chromium at {CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH); CI installs it")
     sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
     with sync_api.sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
@@ -279,7 +280,8 @@ def screenshot(target, name: str) -> Path:
 # --- the real book ------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def book_site(built_book, browser):
+def book_site(browser, request):
+    built_book = request.getfixturevalue("built_book")  # only once chromium is known to be there
     if built_book.returncode != 0:
         pytest.fail("the book did not build (see test_book.py)")
     if not (built_book.html / "_static" / "npm").is_dir():
@@ -289,7 +291,7 @@ def book_site(built_book, browser):
 
 
 @pytest.mark.parametrize("docname", toc_pages())
-def test_page(book_site, browser, docname):
+def test_page(browser, book_site, docname):
     base, site = book_site
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
     visit = Visit(browser, base, f"{docname}.html")
@@ -303,7 +305,7 @@ def test_page(book_site, browser, docname):
     assert problems == [], f"{docname}: " + "\n".join(problems)
 
 
-def test_explorers_follow_the_stride(book_site, browser):
+def test_explorers_follow_the_stride(browser, book_site):
     base, site = book_site
     pages = [name for name in toc_pages() if 'data-control="stride"' in (site / f"{name}.html").read_text()]
     if not pages:
@@ -372,7 +374,7 @@ def write_fixture_book(folder: Path, static_dir: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def fixture_site(tmp_path_factory, book_builder):
+def fixture_site(browser, tmp_path_factory, book_builder):
     source = tmp_path_factory.mktemp("fixture_book")
     write_fixture_book(source, ROOT / "book" / "_static_offline")
     build = book_builder(source, source)
@@ -382,7 +384,7 @@ def fixture_site(tmp_path_factory, book_builder):
     return source, build.html
 
 
-def test_fixture_good_page_passes_every_check(fixture_site, browser):
+def test_fixture_good_page_passes_every_check(browser, fixture_site):
     source, site = fixture_site
     config = yaml.safe_load((source / "_config.yml").read_text())
     with serve(site) as base:
@@ -399,7 +401,7 @@ def test_fixture_good_page_passes_every_check(fixture_site, browser):
     assert readings[-1] == ("conv", "changed", "changed")
 
 
-def test_fixture_bad_page_fails_the_checks(fixture_site, browser):
+def test_fixture_bad_page_fails_the_checks(browser, fixture_site):
     _, site = fixture_site
     with serve(site) as base:
         visit = Visit(browser, base, "bad.html")

@@ -1,0 +1,12 @@
+"""Training: the :class:`Trainer`, its :class:`History`, and the papers' and the quick profile's recipes.
+
+``python -m classic_cnn.train --model resnet20 --data cifar10 --epochs 5`` trains from the command line
+(also under ``torchrun``).
+"""
+
+from .recipes import PAPER_RECIPES, QUICK_RECIPES, Recipe, recipe
+from .trainer import History, Trainer, TrainingDiverged, pick_device
+
+__all__ = [
+    "PAPER_RECIPES", "QUICK_RECIPES", "History", "Recipe", "Trainer", "TrainingDiverged", "pick_device", "recipe",
+]

@@ -1,0 +1,338 @@
+"""The Trainer: fit and evaluate a classifier on a :class:`~classic_cnn.data.Dataset`.
+
+>>> trainer = Trainer(model, load("digits"), recipe("lenet5"), checkpoint="checkpoints/lenet5.pt")
+>>> history = trainer.fit()          # resume=True continues an interrupted run
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from contextlib import nullcontext
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+from tqdm.auto import tqdm
+
+from ..data import DeviceLoader, Dataset, _share
+from ..profile import quiet
+from . import checkpoint as checkpoints
+from . import distributed
+from .recipes import Recipe
+
+CHECK_EVERY = 50  # steps between checks for a NaN/inf loss (each check waits for the device)
+
+
+class TrainingDiverged(FloatingPointError):
+    """The loss became NaN or infinite."""
+
+
+@dataclass
+class History:
+    """One row per epoch: losses and accuracies (train and test), learning rate, seconds of training."""
+
+    epoch: list[int] = field(default_factory=list)
+    train_loss: list[float] = field(default_factory=list)
+    train_accuracy: list[float] = field(default_factory=list)
+    test_loss: list[float] = field(default_factory=list)
+    test_accuracy: list[float] = field(default_factory=list)
+    lr: list[float] = field(default_factory=list)
+    seconds: list[float] = field(default_factory=list)
+
+    def append(self, **row: float) -> None:
+        for column in fields(self):
+            getattr(self, column.name).append(row[column.name])
+
+    def as_dict(self) -> dict[str, list]:
+        return {column.name: list(getattr(self, column.name)) for column in fields(self)}
+
+    @classmethod
+    def from_dict(cls, values: dict[str, list]) -> "History":
+        return cls(**{column.name: list(values[column.name]) for column in fields(cls)})
+
+    def metrics(self) -> dict[str, list]:
+        """Everything but the timings: what two runs with the same seed must share."""
+        values = self.as_dict()
+        del values["seconds"]
+        return values
+
+    def __len__(self) -> int:
+        return len(self.epoch)
+
+    def __str__(self) -> str:
+        lines = ["epoch  train loss  train acc  test loss  test acc        lr   seconds"]
+        for row in zip(*self.as_dict().values()):
+            epoch, train_loss, train_accuracy, test_loss, test_accuracy, lr, seconds = row
+            lines.append(
+                f"{epoch:>5}  {train_loss:>10.4f}  {train_accuracy:>9.2%}  {test_loss:>9.4f}  {test_accuracy:>8.2%}"
+                f"  {lr:>8.2g}  {seconds:>8.2f}"
+            )
+        return "\n".join(lines)
+
+
+def pick_device(device: str | torch.device | None = None) -> torch.device:
+    """The given device, else CUDA (this rank's GPU under torchrun), then Apple's MPS, then the CPU."""
+    if device is not None:
+        return torch.device(device)
+    if torch.cuda.is_available():
+        return distributed.local_device() or torch.device("cuda")
+    if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+class Trainer:
+    """Train ``model`` on ``data`` with a :class:`Recipe`; keyword arguments override recipe fields.
+
+    ``checkpoint``: a file written (atomically) after every epoch. ``progress``: show tqdm bars (default:
+    unless ``classic_cnn.profile.quiet()``). ``amp`` and ``channels_last`` default to on for CUDA only.
+    A ``seed`` fixes the order, the augmentations and dropout: on the CPU two runs give identical
+    histories. A model that returns ``(logits, aux1, aux2)`` in training mode (GoogLeNet) is trained on
+    ``loss(logits) + aux_weight * (loss(aux1) + loss(aux2))``.
+    """
+
+    def __init__(
+        self,
+        model: nn.Module,
+        data: Dataset,
+        recipe: Recipe | None = None,
+        *,
+        device: str | torch.device | None = None,
+        seed: int = 0,
+        checkpoint: str | os.PathLike | None = None,
+        progress: bool | None = None,
+        amp: bool | None = None,
+        channels_last: bool | None = None,
+        **changes,
+    ) -> None:
+        if not isinstance(model, nn.Module):
+            raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+        if not isinstance(data, Dataset):
+            raise TypeError(f"data must be a classic_cnn.data.Dataset, got {type(data).__name__}")
+        self.recipe = (recipe or Recipe()).replace(**changes) if changes else (recipe or Recipe())
+        self.data, self.seed = data, seed
+        self.device = pick_device(device)
+        self.rank, self.world_size = distributed.rank_and_world(self.device)
+        cuda = self.device.type == "cuda"
+        self.amp = cuda if amp is None else amp and cuda
+        self.channels_last = cuda if channels_last is None else channels_last
+        self.amp_dtype = torch.bfloat16 if cuda and torch.cuda.is_bf16_supported() else torch.float16
+        self.scaler = torch.amp.GradScaler("cuda") if self.amp and self.amp_dtype == torch.float16 else None
+        self.checkpoint = Path(checkpoint) if checkpoint is not None else None
+        self.progress = (not quiet() if progress is None else progress) and self.rank == 0
+
+        memory_format = torch.channels_last if self.channels_last else torch.preserve_format
+        self.model = model.to(self.device, memory_format=memory_format)
+        self.network = self.model
+        if self.world_size > 1:
+            ids = [self.device.index] if cuda else None
+            self.network = nn.parallel.DistributedDataParallel(self.model, device_ids=ids)
+        self.criterion = self.recipe.loss_function()
+        self.optimizer = self.recipe.make_optimizer(self.model.parameters())
+        self.schedule = self.recipe.make_schedule(self.optimizer)
+        self.generator = torch.Generator().manual_seed(seed)
+        self.train_images, self.train_labels = data.train_images.to(self.device), data.train_labels.to(self.device)
+        self.test_images, self.test_labels = data.test_images.to(self.device), data.test_labels.to(self.device)
+        self.loader = DeviceLoader(
+            self.train_images,
+            self.train_labels,
+            self.recipe.batch_size,
+            shuffle=True,
+            augment=data.augment if self.recipe.augment is None else self.recipe.augment,
+            fill=data.fill,
+            generator=self.generator,
+            rank=self.rank,
+            world_size=self.world_size,
+        )
+        self.history = History()
+        self.epoch = 0  # epochs completed
+
+    # --- training ---------------------------------------------------------------------------------
+
+    def fit(self, *, resume: bool = False) -> History:
+        """Train until ``recipe.epochs`` epochs are done; with ``resume``, first load the checkpoint."""
+        if resume:
+            if self.checkpoint is None:
+                raise ValueError("resume=True needs a checkpoint path: Trainer(..., checkpoint='run.pt')")
+            if self.checkpoint.exists():
+                self.load_checkpoint(self.checkpoint)
+        if self.epoch == 0:
+            torch.manual_seed(self.seed)  # dropout and anything else drawing from the global generator
+        epochs = self.recipe.epochs
+        bar = tqdm(total=epochs, initial=self.epoch, desc="training", unit="epoch", disable=not self.progress)
+        try:
+            for epoch in range(self.epoch + 1, epochs + 1):
+                lr = self.optimizer.param_groups[0]["lr"]
+                started = time.perf_counter()
+                train_loss, train_accuracy = self._train_epoch(epoch)
+                seconds = time.perf_counter() - started
+                test_loss, test_accuracy = self.evaluate("test")
+                self._step_schedule(test_accuracy)
+                self.history.append(
+                    epoch=epoch, train_loss=train_loss, train_accuracy=train_accuracy, test_loss=test_loss,
+                    test_accuracy=test_accuracy, lr=lr, seconds=seconds,
+                )
+                self.epoch = epoch
+                if self.checkpoint is not None:
+                    self.save_checkpoint(self.checkpoint)
+                bar.update()
+                bar.set_postfix(loss=f"{train_loss:.3f}", train=f"{train_accuracy:.1%}", test=f"{test_accuracy:.1%}")
+        finally:
+            bar.close()
+        return self.history
+
+    def _train_epoch(self, epoch: int) -> tuple[float, float]:
+        self.network.train()
+        steps = len(self.loader)
+        losses = torch.zeros(steps, device=self.device)
+        sizes = torch.zeros(steps, device=self.device)
+        correct = torch.zeros((), device=self.device, dtype=torch.int64)
+        checked = 0
+        bar = tqdm(total=steps, desc=f"epoch {epoch}", unit="batch", leave=False, disable=not self.progress)
+        for step, (images, labels) in enumerate(self.loader):
+            if self.channels_last:
+                images = images.contiguous(memory_format=torch.channels_last)
+            with self._autocast():
+                output = self.network(images)
+                logits, loss = self._loss(output, labels)
+            self.optimizer.zero_grad(set_to_none=True)
+            if self.scaler is not None:
+                self.scaler.scale(loss).backward()
+                self.scaler.step(self.optimizer)
+                self.scaler.update()
+            else:
+                loss.backward()
+                self.optimizer.step()
+            losses[step] = loss.detach()
+            sizes[step] = len(labels)
+            correct += (logits.argmax(1) == labels).sum()
+            if step + 1 - checked >= CHECK_EVERY or step + 1 == steps:
+                self._check_finite(losses[checked : step + 1], epoch, checked, steps)
+                checked = step + 1
+            bar.update()
+        bar.close()
+        loss_sum, correct_sum, count = distributed.total((losses * sizes).sum(), correct, sizes.sum())
+        return (loss_sum / count).item(), (correct_sum / count).item()
+
+    def _loss(self, output: Tensor | tuple, labels: Tensor) -> tuple[Tensor, Tensor]:
+        """Main logits and the loss; auxiliary classifiers (GoogLeNet) add ``aux_weight`` × their losses."""
+        if isinstance(output, (tuple, list)):
+            logits, *auxiliary = output
+            loss = self.criterion(logits, labels)
+            for aux in auxiliary:
+                if aux is not None:
+                    loss = loss + self.recipe.aux_weight * self.criterion(aux, labels)
+            return logits, loss
+        return output, self.criterion(output, labels)
+
+    def _check_finite(self, losses: Tensor, epoch: int, first_step: int, steps: int) -> None:
+        finite = torch.isfinite(losses)
+        if bool(finite.all()):
+            return
+        step = first_step + int((~finite).nonzero()[0]) + 1
+        lr = self.optimizer.param_groups[0]["lr"]
+        value = losses[step - first_step - 1].item()
+        raise TrainingDiverged(
+            f"the loss became {value} at epoch {epoch}, step {step} of {steps}: training stopped. "
+            f"The learning rate {lr:g} is probably too high — try {lr / 10:g}"
+            + (f"; the last good state is in {self.checkpoint}" if self.checkpoint and self.epoch else "")
+        )
+
+    def _step_schedule(self, test_accuracy: float) -> None:
+        if isinstance(self.schedule, torch.optim.lr_scheduler.ReduceLROnPlateau):
+            self.schedule.step(test_accuracy)
+        else:
+            self.schedule.step()
+
+    def _autocast(self):
+        return torch.autocast("cuda", dtype=self.amp_dtype) if self.amp else nullcontext()
+
+    # --- evaluation -------------------------------------------------------------------------------
+
+    @torch.no_grad()
+    def evaluate(self, split: str = "test") -> tuple[float, float]:
+        """(mean cross-entropy loss, accuracy) on the ``"test"`` or ``"train"`` split, no augmentation."""
+        if split not in ("test", "train"):
+            raise ValueError(f"split must be 'test' or 'train', got {split!r}")
+        images, labels = (self.test_images, self.test_labels) if split == "test" else (self.train_images, self.train_labels)
+        start, end = _share(len(labels), self.rank, self.world_size)
+        was_training = self.model.training
+        self.model.eval()
+        loss_sum = torch.zeros((), device=self.device, dtype=torch.float64)
+        correct = torch.zeros((), device=self.device, dtype=torch.int64)
+        for first in range(start, end, self.recipe.eval_batch_size):
+            last = min(first + self.recipe.eval_batch_size, end)
+            logits = self._logits(images[first:last])
+            loss_sum += F.cross_entropy(logits.float(), labels[first:last], reduction="sum")
+            correct += (logits.argmax(1) == labels[first:last]).sum()
+        self.model.train(was_training)
+        loss_sum, correct, count = distributed.total(loss_sum, correct, torch.tensor(float(len(labels))))
+        return (loss_sum / count).item(), (correct / count).item()
+
+    def _logits(self, images: Tensor) -> Tensor:
+        if self.channels_last:
+            images = images.contiguous(memory_format=torch.channels_last)
+        with self._autocast():
+            output = self.model(images)
+        return output[0] if isinstance(output, (tuple, list)) else output
+
+    @torch.no_grad()
+    def predict(self, images: Tensor) -> Tensor:
+        """Predicted class of each image (normalized like the dataset), on the CPU."""
+        was_training = self.model.training
+        self.model.eval()
+        predictions = [
+            self._logits(images[first : first + self.recipe.eval_batch_size].to(self.device)).argmax(1).cpu()
+            for first in range(0, len(images), self.recipe.eval_batch_size)
+        ]
+        self.model.train(was_training)
+        return torch.cat(predictions) if predictions else torch.zeros(0, dtype=torch.int64)
+
+    # --- checkpoints ------------------------------------------------------------------------------
+
+    def state(self) -> dict:
+        """Everything needed to continue bit-identically: weights, optimizer, schedule, RNG, history."""
+        return {
+            "epoch": self.epoch,
+            "model": self.model.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "schedule": self.schedule.state_dict(),
+            "scaler": self.scaler.state_dict() if self.scaler is not None else {},
+            "rng": {
+                "torch": torch.get_rng_state(),
+                "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
+                "data": self.generator.get_state(),
+            },
+            "history": self.history.as_dict(),
+            "recipe": asdict(self.recipe),
+            "seed": self.seed,
+        }
+
+    def save_checkpoint(self, path: str | os.PathLike) -> None:
+        if self.rank == 0:
+            checkpoints.save(self.state(), path)
+        distributed.barrier()
+
+    def load_checkpoint(self, path: str | os.PathLike) -> None:
+        state = checkpoints.load(path)
+        if state["epoch"] > self.recipe.epochs:
+            raise ValueError(f"{path} holds {state['epoch']} epochs, more than this recipe's {self.recipe.epochs}")
+        self.model.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.schedule.load_state_dict(state["schedule"])
+        if self.scaler is not None and state["scaler"]:
+            self.scaler.load_state_dict(state["scaler"])
+        torch.set_rng_state(state["rng"]["torch"])
+        if state["rng"]["cuda"] and torch.cuda.is_available():
+            torch.cuda.set_rng_state_all(state["rng"]["cuda"])
+        self.generator.set_state(state["rng"]["data"])
+        self.history = History.from_dict(state["history"])
+        self.epoch = state["epoch"]
+
+    def __repr__(self) -> str:
+        done = f"{self.epoch}/{self.recipe.epochs} epochs"
+        where = f"{self.device}" + (f", {self.world_size} processes" if self.world_size > 1 else "")
+        return f"Trainer({type(self.model).__name__} on {self.data!r}, {done}, {where})"

@@ -81,14 +81,15 @@ def fetch(static_dir: Path = STATIC_DIR, timeout_s: float = FETCH_TIMEOUT_S) -> 
         specs = list(manifest().values())
         try:
             packed = subprocess.run(
-                [npm, "pack", "--silent", "--fetch-retries=1", "--pack-destination", tmp, *specs],
+                [npm, "pack", "--loglevel=error", "--fetch-retries=1", "--pack-destination", tmp, *specs],
                 capture_output=True, text=True, timeout=timeout_s, cwd=tmp,
             )
         except subprocess.TimeoutExpired:
             print(f"site assets: npm pack took over {timeout_s:.0f} s; the site will use CDNs")
             return False
         if packed.returncode != 0:
-            print(f"site assets: npm pack failed ({packed.stderr.strip()[-500:]}); the site will use CDNs")
+            reason = (packed.stderr.strip().splitlines() or [f"exit {packed.returncode}"])[0]
+            print(f"site assets: npm pack failed ({reason}); the site will use CDNs")
             return False
         staging = Path(tmp, NPM_FOLDER)
         for name, (package, version, keep) in PACKAGES.items():

@@ -270,7 +270,8 @@ def summary(
         for name, module, out, reused in leaves:
             params = sum(p.numel() for p in module.parameters())
             activations = 0 if reused else out[0].numel()
-            rows.append(SummaryRow(name, type(module).__name__, _volume(out), params, activations, _multiply_adds(module, out)))
+            macs = _multiply_adds(module, out)
+            rows.append(SummaryRow(name, type(module).__name__, _volume(out), params, activations, macs))
     else:
         # A group is a module `depth` levels down (or a shallower leaf); its output is its own.
         outputs = {name: (module, out) for name, module, out, _ in calls}

@@ -85,7 +85,8 @@ class InceptionModule(nn.Module):
             conv(in_channels, ch5x5_reduce, kernel_size=1), conv(ch5x5_reduce, ch5x5, kernel_size=k5, padding=k5 // 2)
         )
         self.branch4 = nn.Sequential(
-            nn.MaxPool2d(kernel_size=3, stride=1, padding=1, ceil_mode=True), conv(in_channels, pool_proj, kernel_size=1)
+            nn.MaxPool2d(kernel_size=3, stride=1, padding=1, ceil_mode=True),
+            conv(in_channels, pool_proj, kernel_size=1),
         )
         self.out_channels = ch1x1 + ch3x3 + ch5x5 + pool_proj
 
@@ -137,7 +138,9 @@ class GoogLeNet(nn.Module):
         if variant not in ("paper", "torchvision"):
             raise ValueError(f"variant must be 'paper' or 'torchvision', got {variant!r}")
         if transform_input and variant == "paper":
-            raise ValueError("transform_input re-normalizes inputs for torchvision's weights; use variant='torchvision'")
+            raise ValueError(
+                "transform_input re-normalizes inputs for torchvision's weights; use variant='torchvision'"
+            )
         paper = variant == "paper"
         conv = _conv(variant)
         self.variant, self.aux_logits, self.transform_input = variant, aux_logits, transform_input
@@ -156,7 +159,7 @@ class GoogLeNet(nn.Module):
         self.inception4c = InceptionModule(INCEPTION_4C, variant)
         self.inception4d = InceptionModule(INCEPTION_4D, variant)
         self.inception4e = InceptionModule(INCEPTION_4E, variant)
-        self.maxpool4 = nn.MaxPool2d(3, stride=2, ceil_mode=True) if paper else nn.MaxPool2d(2, stride=2, ceil_mode=True)
+        self.maxpool4 = nn.MaxPool2d(3 if paper else 2, stride=2, ceil_mode=True)  # torchvision: 2×2/2
         self.inception5a = InceptionModule(INCEPTION_5A, variant)
         self.inception5b = InceptionModule(INCEPTION_5B, variant)
         self.aux1 = InceptionAux(INCEPTION_4B[0], num_classes, variant) if aux_logits else None

@@ -36,7 +36,9 @@ def _scaled(channels: int, width: float) -> int:
     return max(1, round(channels * width))
 
 
-def make_layers(config: list[Layer], batch_norm: bool = False, width: float = 1.0, in_channels: int = 3) -> nn.Sequential:
+def make_layers(
+    config: list[Layer], batch_norm: bool = False, width: float = 1.0, in_channels: int = 3
+) -> nn.Sequential:
     """The convolutional part of a configuration; ``width`` scales every layer's number of filters."""
     layers: list[nn.Module] = []
     for layer in config:

@@ -169,6 +169,14 @@ def page_problems(visit: Visit, site: Path, ids_cache: dict | None = None) -> li
         if page.evaluate("document.querySelectorAll('.jupyter-widgets-error-widget').length"):
             problems.append("widgets: the embedder shows an error widget")
 
+    # no output box that shows nothing (an empty print, a stray newline)
+    empty = page.evaluate(
+        "[...document.querySelectorAll('.cell_output > .output')].filter(o => !o.innerText.trim()"
+        " && !o.querySelector(':is(img, svg, canvas, iframe, video, script, .jupyter-widgets):not(.copybtn *)')).length"
+    )
+    if empty:
+        problems.append(f"output: {empty} empty output boxes")
+
     # links and anchors inside the site
     for href in page.evaluate("[...document.querySelectorAll('a[href]')].map(a => a.href)"):
         if not href.startswith(base):
@@ -359,11 +367,14 @@ def write_fixture_book(folder: Path, static_dir: Path) -> None:
     notebook.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json": embedded["manager_state"]}
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(notebook, folder / "good.ipynb")
-    (folder / "bad.md").write_text(  # raw HTML: faults Sphinx itself would refuse to build
+    faults = (  # raw HTML: faults that Sphinx itself would refuse to build
         "# Bad page\n\n```{raw} html\n"
         '<a href="missing.html">a missing page</a> <a href="good.html#no-such-anchor">a missing anchor</a>\n'
         '<img src="missing.png">\n<script>console.error("planted error")</script>\n```\n'
     )
+    empty_print = new_code_cell("print()", outputs=[new_output("stream", name="stdout", text="\n")])
+    nbformat.write(new_notebook(cells=[new_markdown_cell(faults), empty_print], metadata=notebook.metadata),
+                   folder / "bad.ipynb")
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
     config["exclude_patterns"] = ["_build/*"]
     config["bibtex_bibfiles"] = [str(ROOT / "book" / "references.bib")]
@@ -414,6 +425,7 @@ def test_fixture_bad_page_fails_the_checks(browser, fixture_site):
     assert "image: missing.png did not load" in problems
     assert any(problem.startswith("image: missing.png has no alt text") for problem in problems)
     assert "console: planted error" in problems
+    assert "output: 1 empty output boxes" in problems
     assert any(problem.startswith("request failed: missing.png") for problem in problems)
 
 

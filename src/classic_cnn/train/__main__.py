@@ -1,0 +1,89 @@
+"""Train a model from the command line (also under ``torchrun --nproc_per_node=N``).
+
+    python -m classic_cnn.train --model resnet20 --data cifar10 --epochs 5
+    python -m classic_cnn.train --model lenet5 --variant modern --data digits --resume
+"""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+import json
+import sys
+from pathlib import Path
+
+import torch
+
+from ..data import NAMES, load
+from .recipes import recipe
+from .trainer import Trainer
+
+
+def build_model(name: str, num_classes: int, variant: str | None = None) -> torch.nn.Module:
+    """``classic_cnn.models.<name>(num_classes=..., variant=...)``."""
+    from .. import models
+
+    builder = getattr(models, name, None)
+    if builder is None or name.startswith("_") or not callable(builder) or inspect.isclass(builder):
+        raise ValueError(f"unknown model {name!r}; choose one of {sorted(getattr(models, '__all__', []))}")
+    options = {"num_classes": num_classes}
+    if variant is not None:
+        options["variant"] = variant
+    return builder(**options)
+
+
+def parse(arguments: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m classic_cnn.train", description=__doc__.splitlines()[0])
+    parser.add_argument("--model", required=True, help="a builder in classic_cnn.models, e.g. lenet5, resnet20")
+    parser.add_argument("--variant", help="the model's variant argument, e.g. classic/modern for lenet5")
+    parser.add_argument("--data", choices=NAMES, help="dataset (default: the recipe's)")
+    parser.add_argument("--size", type=int, help="image side the model takes (default: the dataset's)")
+    parser.add_argument("--normalize", choices=("standard", "lecun", "none"), default="standard")
+    parser.add_argument("--profile", choices=("quick", "full"), help="recipe profile (default: the active one)")
+    parser.add_argument("--epochs", type=int)
+    parser.add_argument("--batch-size", type=int)
+    parser.add_argument("--lr", type=float)
+    parser.add_argument("--weight-decay", type=float)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--device", help="cuda, mps or cpu (default: the best available)")
+    parser.add_argument("--checkpoint", type=Path, help="checkpoint file (default: checkpoints/<model>-<data>.pt)")
+    parser.add_argument("--resume", action="store_true", help="continue from the checkpoint if it exists")
+    parser.add_argument("--history", type=Path, help="also write the history as JSON here")
+    parser.add_argument("--quiet", action="store_true", help="no progress bars")
+    return parser.parse_args(arguments)
+
+
+def main(arguments: list[str] | None = None) -> Trainer:
+    options = parse(arguments)
+    settings = recipe(options.model, options.profile)
+    changes = {
+        key: value
+        for key, value in (
+            ("epochs", options.epochs), ("batch_size", options.batch_size), ("lr", options.lr),
+            ("weight_decay", options.weight_decay),
+        )
+        if value is not None
+    }  # fmt: skip
+    data_name = options.data or (settings.data if settings.data in NAMES else "patterns")
+    data = load(data_name, size=options.size, normalize=options.normalize, seed=options.seed)
+    torch.manual_seed(options.seed)
+    model = build_model(options.model, data.num_classes, options.variant)
+    checkpoint = options.checkpoint or Path("checkpoints") / f"{options.model}-{data.name}.pt"
+    trainer = Trainer(
+        model, data, settings.replace(**changes), device=options.device, seed=options.seed,
+        checkpoint=checkpoint, progress=False if options.quiet else None,
+    )  # fmt: skip
+    history = trainer.fit(resume=options.resume)
+    if trainer.rank == 0:
+        print(history)
+        print(f"{options.model} on {data!r}: test accuracy {history.test_accuracy[-1]:.2%}; checkpoint {checkpoint}")
+        if options.history:
+            options.history.write_text(json.dumps(history.as_dict(), indent=1))
+    return trainer
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except ValueError as error:
+        sys.exit(f"error: {error}")

@@ -1,0 +1,279 @@
+"""Figures for the chapters: learned filters, activation maps, training curves, volume diagrams, mistakes.
+
+Every function returns a :class:`matplotlib.figure.Figure` (Jupyter shows it; ``fig.savefig`` saves it).
+The functions that look inside a network work with *any* ``nn.Module``, not only ours.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import matplotlib.pyplot as plt
+import torch
+from matplotlib.figure import Figure
+from matplotlib.patches import Polygon, Rectangle
+from torch import Tensor, nn
+
+from .shapes import Trace
+
+
+def _grid(count: int, columns: int | None) -> tuple[int, int]:
+    columns = columns or min(count, max(1, math.ceil(math.sqrt(count * 1.5))))
+    return math.ceil(count / columns), columns
+
+
+def _figure(rows: int, columns: int, cell: float, title: str | None) -> tuple[Figure, list]:
+    figure, axes = plt.subplots(rows, columns, figsize=(columns * cell, rows * cell + (0.4 if title else 0)), squeeze=False)
+    for axis in axes.flat:
+        axis.set_xticks([])
+        axis.set_yticks([])
+        axis.axis("off")
+    if title:
+        figure.suptitle(title)
+    plt.close(figure)  # returned, not shown twice by pyplot
+    return figure, list(axes.flat)
+
+
+def _layer(model: nn.Module, layer: str | nn.Module | None, kind: type = nn.Module) -> tuple[str, nn.Module]:
+    """A submodule chosen by dotted name (as in ``named_modules()``) or by object; None: the first ``kind``."""
+    named = dict(model.named_modules())
+    if layer is None:
+        for name, module in named.items():
+            if isinstance(module, kind) and name:
+                return name, module
+        raise ValueError(f"{type(model).__name__} has no {kind.__name__} layer")
+    if isinstance(layer, nn.Module):
+        for name, module in named.items():
+            if module is layer:
+                return name or type(model).__name__, module
+        raise ValueError(f"the module {type(layer).__name__} is not part of {type(model).__name__}")
+    if layer not in named:
+        choices = [name for name in named if name][:12]
+        raise ValueError(f"{type(model).__name__} has no layer named {layer!r}; some names: {choices}")
+    return layer, named[layer]
+
+
+def show_filters(
+    model: nn.Module | Tensor, layer: str | nn.Module | None = None, columns: int | None = None, title: str | None = None
+) -> Figure:
+    """The filters of a convolution as a grid of images, each normalized to its own range (AlexNet Fig. 3).
+
+    ``model`` may be a network (``layer`` defaults to its first ``nn.Conv2d``) or a weight tensor
+    ``(out, in, k, k)``. Three input channels are drawn in colour; otherwise each input channel's kernel
+    is a grey tile (filters in rows when there are several input channels).
+    """
+    if isinstance(model, Tensor):
+        weight, name = model.detach(), "weight"
+    else:
+        name, module = _layer(model, layer, nn.Conv2d)
+        weight = getattr(module, "weight", None)
+        if weight is None or weight.dim() != 4:
+            raise ValueError(f"layer {name!r} has no 4-d convolution weight (got {type(module).__name__})")
+        weight = weight.detach()
+    if weight.dim() != 4:
+        raise ValueError(f"a filter bank is (out, in, height, width), got shape {tuple(weight.shape)}")
+    weight = weight.float().cpu()
+    out_channels, in_channels = weight.shape[:2]
+    low = weight.amin(dim=(1, 2, 3), keepdim=True)
+    high = weight.amax(dim=(1, 2, 3), keepdim=True)
+    tiles = (weight - low) / (high - low).clamp_min(1e-12)  # each filter to [0, 1] on its own
+    caption = title or f"{name}: {out_channels} filters of {in_channels}×{weight.shape[2]}×{weight.shape[3]}"
+    if in_channels == 3:
+        rows, cols = _grid(out_channels, columns)
+        figure, axes = _figure(rows, cols, 0.6, caption)
+        for axis, tile in zip(axes, tiles):
+            axis.imshow(tile.permute(1, 2, 0).numpy(), interpolation="nearest")
+        return figure
+    shown = min(in_channels, 16)
+    rows, cols = (out_channels, shown) if in_channels > 1 else _grid(out_channels, columns)
+    figure, axes = _figure(rows, cols, 0.6, caption)
+    pictures = tiles[:, :shown].reshape(-1, *weight.shape[2:]) if in_channels > 1 else tiles[:, 0]
+    for axis, tile in zip(axes, pictures):
+        axis.imshow(tile.numpy(), cmap="gray", vmin=0, vmax=1, interpolation="nearest")
+    return figure
+
+
+@torch.no_grad()
+def activations(model: nn.Module, image: Tensor, layer: str | nn.Module) -> Tensor:
+    """What ``layer`` outputs when ``model`` sees ``image`` (``(C, H, W)`` or a batch of one): ``(maps, h, w)``."""
+    name, module = _layer(model, layer)
+    captured: list[Tensor] = []
+
+    def keep(_module, _inputs, output) -> None:
+        captured.append(output[0] if isinstance(output, (tuple, list)) else output)
+
+    batch = image.unsqueeze(0) if image.dim() == 3 else image
+    if batch.dim() != 4 or len(batch) != 1:
+        raise ValueError(f"image must be (C, H, W) or (1, C, H, W), got shape {tuple(image.shape)}")
+    parameter = next(model.parameters(), None)
+    if parameter is not None:
+        batch = batch.to(parameter.device, parameter.dtype)
+    handle = module.register_forward_hook(keep)
+    was_training = model.training
+    model.eval()
+    try:
+        model(batch)
+    finally:
+        handle.remove()
+        model.train(was_training)
+    if not captured:
+        raise ValueError(f"layer {name!r} did not run in the forward pass")
+    return captured[0][0].detach().float().cpu()
+
+
+def show_activations(
+    model: nn.Module,
+    image: Tensor,
+    layer: str | nn.Module,
+    max_maps: int = 32,
+    columns: int | None = None,
+    title: str | None = None,
+) -> Figure:
+    """The activation maps of any layer of any network for one input, one grey tile per map.
+
+    The layer is picked by its name in ``model.named_modules()`` (``"layer1.0.conv1"``) or as a module;
+    a forward hook records its output. A flat output (a fully connected layer) is drawn as a bar chart.
+    """
+    name, _ = _layer(model, layer)
+    output = activations(model, image, layer)
+    if output.dim() == 1:
+        figure, axis = plt.subplots(figsize=(6, 2.5))
+        axis.bar(range(len(output)), output.numpy())
+        axis.set(title=title or f"{name}: {len(output)} activations", xlabel="unit")
+        plt.close(figure)
+        return figure
+    if output.dim() != 3:
+        raise ValueError(f"layer {name!r} output has shape {tuple(output.shape)}; expected maps (C, H, W) or a vector")
+    maps = output[:max_maps]
+    rows, cols = _grid(len(maps), columns)
+    caption = title or f"{name}: {min(len(output), max_maps)} of {len(output)} maps, {output.shape[1]}×{output.shape[2]}"
+    figure, axes = _figure(rows, cols, 1.0, caption)
+    for axis, activation in zip(axes, maps):
+        axis.imshow(activation.numpy(), cmap="viridis", interpolation="nearest")
+    return figure
+
+
+def plot_history(history, title: str | None = None) -> Figure:
+    """Loss and accuracy per epoch, train and test, from a :class:`~classic_cnn.train.History` (or its dict)."""
+    values = history.as_dict() if hasattr(history, "as_dict") else dict(history)
+    if not values.get("epoch"):
+        raise ValueError("the history is empty: train for at least one epoch first")
+    figure, (loss_axis, accuracy_axis) = plt.subplots(1, 2, figsize=(10, 3.5))
+    for split, style in (("train", "-"), ("test", "--")):
+        loss_axis.plot(values["epoch"], values[f"{split}_loss"], style, marker=".", label=split)
+        accuracy_axis.plot(values["epoch"], [100 * a for a in values[f"{split}_accuracy"]], style, marker=".", label=split)
+    loss_axis.set(xlabel="epoch", ylabel="cross-entropy loss", title="loss")
+    accuracy_axis.set(xlabel="epoch", ylabel="accuracy (%)", title="accuracy")
+    for axis in (loss_axis, accuracy_axis):
+        axis.grid(alpha=0.3)
+        axis.legend()
+    if title:
+        figure.suptitle(title)
+    figure.tight_layout()
+    plt.close(figure)
+    return figure
+
+
+def draw_volumes(trace: Trace, title: str | None = None, max_layers: int = 24) -> Figure:
+    """The volumes a network passes through as boxes, as in the papers' figures, from ``shapes.trace(...)``.
+
+    A box's height and width grow with the spatial size and its depth with the channels (both on a square
+    root scale, so that 224×224×3 and 7×7×512 fit on one page); flat vectors are thin bars.
+    """
+    if not isinstance(trace, Trace):
+        raise TypeError(f"draw_volumes takes a classic_cnn.shapes.Trace (from shapes.trace), got {type(trace).__name__}")
+    volumes = [("input", "", trace.input)] + [(row.name, row.layer, row.output) for row in trace.rows]
+    volumes = [volumes[0]] + [v for v in volumes[1:] if "flatten" not in v[1]][: max_layers - 1]
+    largest_side = max(math.sqrt(v.height) for _, _, v in volumes)
+    largest_depth = max(math.sqrt(v.channels) for _, _, v in volumes)
+    figure, axis = plt.subplots(figsize=(max(6, 1.3 * len(volumes)), 3.6))
+    x = 0.0
+    for index, (name, layer, volume) in enumerate(volumes):
+        colour = plt.cm.tab10(index % 10)
+        if volume.flat or (volume.height, volume.width) == (1, 1) and index > 0 and volumes[index - 1][2].flat:
+            height = 0.3 + 2.2 * math.sqrt(volume.channels) / max(largest_depth, 1)
+            axis.add_patch(Rectangle((x, -height / 2), 0.15, height, color=colour, alpha=0.8))
+            width, skew = 0.15, 0.0
+        else:
+            side = 0.25 + 2.0 * math.sqrt(volume.height) / largest_side
+            width = 0.1 + 0.9 * math.sqrt(volume.channels) / largest_depth
+            skew = side * 0.3
+            front = [(x, -side / 2), (x + width, -side / 2), (x + width, side / 2), (x, side / 2)]
+            top = [(x, side / 2), (x + width, side / 2), (x + width + skew, side / 2 + skew), (x + skew, side / 2 + skew)]
+            right = [(x + width, -side / 2), (x + width + skew, -side / 2 + skew), (x + width + skew, side / 2 + skew), (x + width, side / 2)]
+            for face, shade in ((front, 0.85), (top, 0.6), (right, 0.45)):
+                axis.add_patch(Polygon(face, closed=True, facecolor=colour, alpha=shade, edgecolor="black", linewidth=0.6))
+        centre = x + (width + skew) / 2
+        axis.text(centre, -1.55, str(volume), ha="center", va="top", fontsize=8)
+        axis.text(centre, 1.75, name, ha="center", va="bottom", fontsize=8, weight="bold")
+        if layer:
+            axis.text(centre, -1.95, layer, ha="center", va="top", fontsize=6, color="dimgray", wrap=True)
+        x += width + skew + 0.55
+    axis.set_xlim(-0.3, x)
+    axis.set_ylim(-2.4, 2.1)
+    axis.set_aspect("equal")
+    axis.axis("off")
+    axis.set_title(title or f"{trace.params:,} parameters, {trace.macs:,} multiply-adds")
+    plt.close(figure)
+    return figure
+
+
+def show_images(
+    images: Tensor,
+    labels: Sequence[int] | Tensor | None = None,
+    classes: Sequence[str] | None = None,
+    columns: int | None = None,
+    title: str | None = None,
+) -> Figure:
+    """A grid of images ``(N, C, H, W)`` with pixels in [0, 1] (use ``Dataset.to_pixels`` first)."""
+    if images.dim() != 4 or images.shape[1] not in (1, 3):
+        raise ValueError(f"images must be (N, 1 or 3, H, W), got shape {tuple(images.shape)}")
+    rows, cols = _grid(len(images), columns)
+    figure, axes = _figure(rows, cols, 1.1, title)
+    for index, (axis, image) in enumerate(zip(axes, images.detach().float().cpu().clamp(0, 1))):
+        if image.shape[0] == 1:
+            axis.imshow(image[0].numpy(), cmap="gray_r" if image.mean() < 0.5 else "gray", vmin=0, vmax=1)
+        else:
+            axis.imshow(image.permute(1, 2, 0).numpy())
+        if labels is not None:
+            label = int(labels[index])
+            axis.set_title(classes[label] if classes else str(label), fontsize=7)
+    return figure
+
+
+@torch.no_grad()
+def show_misclassified(model: nn.Module, data, split: str = "test", count: int = 16, columns: int | None = None) -> Figure:
+    """The first ``count`` test images the model gets wrong, titled "true → predicted"."""
+    if split not in ("test", "train"):
+        raise ValueError(f"split must be 'test' or 'train', got {split!r}")
+    images = data.test_images if split == "test" else data.train_images
+    labels = data.test_labels if split == "test" else data.train_labels
+    parameter = next(model.parameters())
+    was_training = model.training
+    model.eval()
+    predictions = []
+    for first in range(0, len(images), 500):
+        output = model(images[first : first + 500].to(parameter.device))
+        predictions.append((output[0] if isinstance(output, (tuple, list)) else output).argmax(1).cpu())
+    model.train(was_training)
+    predicted = torch.cat(predictions)
+    wrong = (predicted != labels).nonzero().squeeze(1)[:count]
+    caption = f"{int((predicted != labels).sum())} of {len(labels)} {split} images misclassified (true → predicted)"
+    if len(wrong) == 0:
+        figure, axis = plt.subplots(figsize=(4, 1))
+        axis.axis("off")
+        axis.text(0.5, 0.5, caption, ha="center", va="center")
+        plt.close(figure)
+        return figure
+    rows, cols = _grid(len(wrong), columns)
+    figure, axes = _figure(rows, cols, 1.2, caption)
+    pixels = data.to_pixels(images[wrong])
+    for axis, index, image in zip(axes, wrong.tolist(), pixels):
+        if image.shape[0] == 1:
+            axis.imshow(image[0].numpy(), cmap="gray_r", vmin=0, vmax=1)
+        else:
+            axis.imshow(image.permute(1, 2, 0).numpy())
+        true, guess = int(labels[index]), int(predicted[index])
+        axis.set_title(f"{data.classes[true]} → {data.classes[guess]}", fontsize=7, color="firebrick")
+    return figure

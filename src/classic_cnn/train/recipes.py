@@ -132,10 +132,12 @@ PAPER_RECIPES: dict[str, Recipe] = {
 
 # CPU-sized recipes on the embedded data (quick profile), measured on a 2-core CPU.
 QUICK_RECIPES: dict[str, Recipe] = {
+    # Both LeNet-5s: the classic one's RBF outputs (logits = minus squared distances, in the hundreds)
+    # diverge above lr ~0.005, and it needs many small steps; the shifts are the augmentation that helps.
     "lenet5": Recipe(
-        epochs=30, batch_size=32, lr=0.05, momentum=0.9, weight_decay=5e-4, schedule="cosine",
+        epochs=50, batch_size=16, lr=0.003, momentum=0.9, weight_decay=0.0, schedule="cosine",
         augment=Augment(crop_padding=2), data="digits",
-        source="tuned for digits 32×32 (LeNet-5, both variants): >= 98% test accuracy in ~15 s on 2 CPU cores",
+        source="tuned on digits 32×32 for both LeNet-5 variants (classic with normalize='lecun')",
     ),
     "imagenet-era": Recipe(
         epochs=15, batch_size=64, lr=0.05, momentum=0.9, weight_decay=5e-4, schedule="cosine", data="patterns",

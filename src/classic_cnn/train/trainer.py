@@ -269,7 +269,7 @@ class Trainer:
             loss_sum += F.cross_entropy(logits.float(), labels[first:last], reduction="sum")
             correct += (logits.argmax(1) == labels[first:last]).sum()
         self.model.train(was_training)
-        loss_sum, correct, count = distributed.total(loss_sum, correct, torch.tensor(float(len(labels))))
+        loss_sum, correct, count = distributed.total(loss_sum, correct, torch.tensor(float(end - start)))
         return (loss_sum / count).item(), (correct / count).item()
 
     def _logits(self, images: Tensor) -> Tensor:

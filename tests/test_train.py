@@ -1,0 +1,190 @@
+"""The Trainer: reproducible, resumable bit for bit, stops on NaN, losses as the papers define them."""
+
+import math
+
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from classic_cnn.data import Augment, Dataset, load
+from classic_cnn.train import PAPER_RECIPES, Recipe, Trainer, TrainingDiverged, recipe
+from classic_cnn.train import checkpoint as checkpoints
+
+
+def tiny_data(count: int = 96, seed: int = 0) -> Dataset:
+    """Two classes of 8×8 grey images: a bright square top-left or bottom-right, with noise."""
+    generator = torch.Generator().manual_seed(seed)
+    labels = torch.arange(count) % 2
+    images = 0.3 * torch.randn(count, 1, 8, 8, generator=generator)
+    images[labels == 0, :, 1:4, 1:4] += 1
+    images[labels == 1, :, 4:7, 4:7] += 1
+    half = count * 3 // 4
+    return Dataset("tiny", images[:half], labels[:half], images[half:], labels[half:], ("a", "b"), "test data",
+                   augment=Augment(crop_padding=1, flip=True))  # fmt: skip
+
+
+def tiny_model(seed: int = 0, dropout: float = 0.25) -> nn.Module:
+    torch.manual_seed(seed)
+    return nn.Sequential(
+        nn.Conv2d(1, 4, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Dropout(dropout), nn.Linear(64, 2)
+    )
+
+
+RECIPE = Recipe(epochs=4, batch_size=16, lr=0.05, momentum=0.9, weight_decay=1e-3, schedule="step", step_size=2, gamma=0.5)
+
+
+def test_same_seed_same_history():
+    first = Trainer(tiny_model(), tiny_data(), RECIPE, seed=3, progress=False).fit()
+    second = Trainer(tiny_model(), tiny_data(), RECIPE, seed=3, progress=False).fit()
+    other = Trainer(tiny_model(), tiny_data(), RECIPE, seed=4, progress=False).fit()
+    assert first.metrics() == second.metrics()
+    assert first.metrics() != other.metrics()
+    assert first.lr == [0.05, 0.05, 0.025, 0.025]  # StepLR: halved after 2 epochs
+    assert len(first) == 4 and all(seconds > 0 for seconds in first.seconds)
+
+
+def test_resume_equals_uninterrupted(tmp_path, monkeypatch):
+    whole = Trainer(tiny_model(), tiny_data(), RECIPE, seed=1, checkpoint=tmp_path / "whole.pt", progress=False)
+    whole.fit()
+
+    interrupted = Trainer(tiny_model(), tiny_data(), RECIPE, seed=1, checkpoint=tmp_path / "run.pt", progress=False)
+    train_epoch = Trainer._train_epoch
+
+    def crash_in_epoch_3(self, epoch):
+        if epoch == 3:
+            raise KeyboardInterrupt  # the kernel dies half way through
+        return train_epoch(self, epoch)
+
+    monkeypatch.setattr(Trainer, "_train_epoch", crash_in_epoch_3)
+    with pytest.raises(KeyboardInterrupt):
+        interrupted.fit()
+    monkeypatch.undo()
+    assert checkpoints.load(tmp_path / "run.pt")["epoch"] == 2
+
+    resumed = Trainer(tiny_model(seed=99), tiny_data(), RECIPE, seed=1, checkpoint=tmp_path / "run.pt", progress=False)
+    resumed.fit(resume=True)
+    assert resumed.history.metrics() == whole.history.metrics()
+    for name, tensor in whole.model.state_dict().items():
+        assert torch.equal(tensor, resumed.model.state_dict()[name]), name
+    momentum = [state["momentum_buffer"] for state in resumed.optimizer.state_dict()["state"].values()]
+    expected = [state["momentum_buffer"] for state in whole.optimizer.state_dict()["state"].values()]
+    assert all(torch.equal(a, b) for a, b in zip(momentum, expected))
+
+
+def test_checkpoint_write_is_atomic(tmp_path, monkeypatch):
+    path = tmp_path / "run.pt"
+    checkpoints.save({"epoch": 1, "weights": torch.ones(3)}, path)
+
+    def power_cut(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(torch, "save", power_cut)
+    with pytest.raises(OSError, match="disk full"):
+        checkpoints.save({"epoch": 2, "weights": torch.zeros(3)}, path)
+    assert checkpoints.load(path)["epoch"] == 1  # the old checkpoint is intact
+    assert [p.name for p in tmp_path.iterdir()] == ["run.pt"]  # no temporary left behind
+
+
+def test_checkpoint_reads_with_weights_only(tmp_path):
+    trainer = Trainer(tiny_model(), tiny_data(), RECIPE.replace(epochs=1), checkpoint=tmp_path / "a.pt", progress=False)
+    trainer.fit()
+    state = torch.load(tmp_path / "a.pt", weights_only=True)
+    assert state["epoch"] == 1 and set(state) >= {"model", "optimizer", "schedule", "rng", "history"}
+
+
+class Explodes(nn.Module):
+    """A linear model whose output turns infinite at a given forward call."""
+
+    def __init__(self, at_call: int):
+        super().__init__()
+        self.linear, self.calls, self.at_call = nn.Linear(64, 2), 0, at_call
+
+    def forward(self, x):
+        if self.training:
+            self.calls += 1
+        out = self.linear(x.flatten(1))
+        return out * math.inf if self.training and self.calls == self.at_call else out
+
+
+def test_nan_loss_stops_with_epoch_step_and_hint():
+    steps_per_epoch = math.ceil(72 / 16)  # 5
+    model = Explodes(at_call=steps_per_epoch + 3)  # epoch 2, step 3
+    trainer = Trainer(model, tiny_data(), RECIPE, progress=False)
+    with pytest.raises(TrainingDiverged, match=r"loss became (nan|inf) at epoch 2, step 3 of 5.*learning rate 0.05.*0.005"):
+        trainer.fit()
+    assert len(trainer.history) == 1
+
+
+class WithAuxiliaries(nn.Module):
+    """GoogLeNet's interface: (logits, aux1, aux2) while training, logits alone in eval mode."""
+
+    def __init__(self):
+        super().__init__()
+        self.main, self.aux1, self.aux2 = nn.Linear(64, 2), nn.Linear(64, 2), nn.Linear(64, 2)
+
+    def forward(self, x):
+        x = x.flatten(1)
+        return (self.main(x), self.aux1(x), self.aux2(x)) if self.training else self.main(x)
+
+
+def test_auxiliary_losses_weighted_0_3():
+    trainer = Trainer(WithAuxiliaries(), tiny_data(), RECIPE, progress=False)
+    images, labels = tiny_data().train_images[:8], tiny_data().train_labels[:8]
+    output = trainer.model(images)
+    logits, loss = trainer._loss(output, labels)
+    expected = F.cross_entropy(output[0], labels) + 0.3 * (F.cross_entropy(output[1], labels) + F.cross_entropy(output[2], labels))
+    assert torch.equal(logits, output[0]) and torch.allclose(loss, expected)
+    trainer.fit()  # and it trains end to end
+
+
+def test_evaluate_matches_a_direct_computation():
+    trainer = Trainer(tiny_model(), tiny_data(), RECIPE.replace(eval_batch_size=5), progress=False)
+    trainer.fit()
+    model = trainer.model.eval()
+    data = tiny_data()
+    with torch.no_grad():
+        logits = model(data.test_images)
+    loss, accuracy = trainer.evaluate()
+    assert loss == pytest.approx(F.cross_entropy(logits, data.test_labels).item(), rel=1e-6)
+    assert accuracy == (logits.argmax(1) == data.test_labels).float().mean().item()
+    assert torch.equal(trainer.predict(data.test_images), logits.argmax(1))
+
+
+def test_recipes():
+    # He et al.: lr /10 at 32k and 48k iterations, stop at 64k; batch 128 on 50k images = 391 steps/epoch.
+    steps = math.ceil(50_000 / 128)
+    cifar = recipe("resnet20", "full")
+    assert cifar.milestones == (round(32_000 / steps), round(48_000 / steps)) and cifar.epochs == round(64_000 / steps)
+    assert recipe("resnet50", "full") is PAPER_RECIPES["resnet"]
+    assert recipe("vgg16_bn", "full").weight_decay == 5e-4 and recipe("googlenet", "full").gamma == 0.96
+    assert recipe("lenet5", "quick").data == "digits" and recipe("alexnet", "quick").data == "patterns"
+    with pytest.raises(ValueError, match="no recipe for model 'mobilenet'"):
+        recipe("mobilenet")
+    with pytest.raises(ValueError, match="lr must be > 0, got 0"):
+        Recipe(lr=0)
+    with pytest.raises(ValueError, match="epochs must be an integer >= 1, got 0"):
+        Recipe(epochs=0)
+    with pytest.raises(TypeError, match="model must be a torch.nn.Module"):
+        Trainer("resnet", tiny_data())
+
+
+def test_command_line(tmp_path):
+    from classic_cnn.train.__main__ import main
+
+    trainer = main(["--model", "lenet5", "--variant", "modern", "--data", "digits", "--epochs", "1", "--quiet",
+                    "--checkpoint", str(tmp_path / "cli.pt"), "--history", str(tmp_path / "history.json")])  # fmt: skip
+    assert trainer.epoch == 1 and (tmp_path / "cli.pt").exists() and (tmp_path / "history.json").exists()
+    with pytest.raises(ValueError, match="lenet6"):
+        main(["--model", "lenet6", "--data", "digits", "--epochs", "1"])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("variant", "normalize"), [("classic", "lecun"), ("modern", "standard")])
+def test_lenet5_reaches_98_percent_on_digits(variant, normalize):
+    from classic_cnn.models import lenet5
+
+    torch.manual_seed(0)
+    trainer = Trainer(lenet5(variant), load("digits", normalize=normalize), recipe("lenet5", "quick"), seed=0, progress=False)
+    history = trainer.fit()
+    assert history.test_accuracy[-1] >= 0.98

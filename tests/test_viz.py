@@ -1,0 +1,98 @@
+"""viz: every function returns a Figure, for our models and for torchvision's; the pixels are the oracle's."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import pytest  # noqa: E402
+import torch  # noqa: E402
+import torchvision  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from torch import nn  # noqa: E402
+
+from classic_cnn import viz  # noqa: E402
+from classic_cnn.data import load, sample_photo  # noqa: E402
+from classic_cnn.shapes import FC, Conv, Flatten, Pool, trace  # noqa: E402
+from classic_cnn.train import History  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def resnet18():
+    torch.manual_seed(0)
+    return torchvision.models.resnet18(weights=None).eval()
+
+
+def test_filters_of_torchvision_resnet_in_colour(resnet18):
+    figure = viz.show_filters(resnet18)
+    assert isinstance(figure, Figure)
+    tiles = [axis.images[0].get_array() for axis in figure.axes if axis.images]
+    assert len(tiles) == 64 and tiles[0].shape == (7, 7, 3)
+    weight = resnet18.conv1.weight.detach()[5]
+    expected = ((weight - weight.min()) / (weight.max() - weight.min())).permute(1, 2, 0)
+    assert torch.allclose(torch.tensor(tiles[5]), expected, atol=1e-6)
+
+
+def test_filters_of_lenet_in_grey():
+    from classic_cnn.models import lenet5
+
+    model = lenet5("modern")
+    figure = viz.show_filters(model)
+    tiles = [axis.images[0].get_array() for axis in figure.axes if axis.images]
+    assert len(tiles) == 6 and tiles[0].shape == (5, 5)
+    c3 = viz.show_filters(model, "layers.C3")  # 16 filters × 6 input maps
+    assert sum(1 for axis in c3.axes if axis.images) == 96
+    with pytest.raises(ValueError, match="no layer named 'conv9'"):
+        viz.show_filters(model, "conv9")
+
+
+def test_activations_of_a_torchvision_layer(resnet18):
+    image = sample_photo("china", size=64)
+    figure = viz.show_activations(resnet18, image, "layer1.0.conv1", max_maps=8)
+    tiles = [axis.images[0].get_array() for axis in figure.axes if axis.images]
+    with torch.no_grad():  # the oracle: run the stem and the layer by hand
+        x = resnet18.maxpool(resnet18.relu(resnet18.bn1(resnet18.conv1(image[None]))))
+        expected = resnet18.layer1[0].conv1(x)[0]
+    assert len(tiles) == 8 and torch.allclose(torch.tensor(tiles[3]), expected[3], atol=1e-5)
+    by_module = viz.activations(resnet18, image, resnet18.layer1[0].conv1)
+    assert torch.allclose(by_module, expected, atol=1e-5)
+    assert isinstance(viz.show_activations(resnet18, image, "fc"), Figure)  # a vector: bars
+
+
+def test_activations_of_our_lenet():
+    from classic_cnn.models import lenet5
+
+    model = lenet5("classic")
+    image = load("digits").test_images[0]
+    assert viz.activations(model, image, "layers.C1").shape == (6, 28, 28)
+    assert isinstance(viz.show_activations(model, image, "layers.S4"), Figure)
+
+
+def test_training_curves():
+    history = History([1, 2], [1.0, 0.5], [0.5, 0.8], [1.1, 0.7], [0.4, 0.75], [0.1, 0.1], [0.3, 0.3])
+    figure = viz.plot_history(history)
+    loss_axis, accuracy_axis = figure.axes
+    assert list(accuracy_axis.lines[1].get_ydata()) == [40.0, 75.0]
+    with pytest.raises(ValueError, match="history is empty"):
+        viz.plot_history(History())
+
+
+def test_volume_diagram():
+    lenet = trace((1, 32, 32), [Conv(6, 5, name="C1"), Pool(2, name="S2"), Conv(16, 5, name="C3"), Pool(2, name="S4"),
+                                Flatten(), FC(120, name="C5"), FC(84, name="F6"), FC(10, name="output")])  # fmt: skip
+    figure = viz.draw_volumes(lenet)
+    labels = [text.get_text() for text in figure.axes[0].texts]
+    assert {"32×32×1", "28×28×6", "14×14×6", "10×10×16", "5×5×16", "120", "84", "10"} <= set(labels)
+    with pytest.raises(TypeError, match="takes a classic_cnn.shapes.Trace"):
+        viz.draw_volumes([Conv(6, 5)])
+
+
+def test_misclassified_and_images():
+    data = load("digits")
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Flatten(), nn.Linear(32 * 32, 10))  # untrained: mostly wrong
+    figure = viz.show_misclassified(model, data, count=6)
+    with torch.no_grad():
+        wrong = int((model(data.test_images).argmax(1) != data.test_labels).sum())
+    assert figure.get_suptitle().startswith(f"{wrong} of 360 test images misclassified")
+    assert sum(1 for axis in figure.axes if axis.images) == 6
+    assert isinstance(viz.show_images(data.to_pixels(data.train_images[:4]), data.train_labels[:4], data.classes), Figure)

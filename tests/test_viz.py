@@ -86,6 +86,15 @@ def test_volume_diagram():
         viz.draw_volumes([Conv(6, 5)])
 
 
+def test_volume_diagram_of_a_real_module_skips_layers_that_keep_the_volume():
+    from classic_cnn import summary
+    from classic_cnn.models import lenet5
+
+    figure = viz.draw_volumes(summary(lenet5()))
+    names = [text.get_text() for text in figure.axes[0].texts if text.get_weight() == "bold"]
+    assert names == ["input", "C1", "S2", "C3", "S4", "C5", "F6", "output"]  # no squashing, no flatten
+
+
 def test_misclassified_and_images():
     data = load("digits")
     torch.manual_seed(0)

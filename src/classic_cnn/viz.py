@@ -16,6 +16,7 @@ from matplotlib.patches import Polygon, Rectangle
 from torch import Tensor, nn
 
 from .shapes import Trace
+from .summary import Summary
 
 
 def _grid(count: int, columns: int | None) -> tuple[int, int]:
@@ -175,16 +176,29 @@ def plot_history(history, title: str | None = None) -> Figure:
     return figure
 
 
-def draw_volumes(trace: Trace, title: str | None = None, max_layers: int = 24) -> Figure:
-    """The volumes a network passes through as boxes, as in the papers' figures, from ``shapes.trace(...)``.
+def draw_volumes(trace: Trace | Summary, title: str | None = None, max_layers: int = 24) -> Figure:
+    """The volumes a network passes through as boxes, as in the papers' figures.
 
-    A box's height and width grow with the spatial size and its depth with the channels (both on a square
-    root scale, so that 224×224×3 and 7×7×512 fit on one page); flat vectors are thin bars.
+    Takes ``shapes.trace(...)`` or ``classic_cnn.summary(model)``; layers that leave the volume as it was
+    (activations, dropout, reshapes) are not drawn. A box's height and width grow with the spatial size and
+    its depth with the channels (both on a square root scale, so that 224×224×3 and 7×7×512 fit on one
+    page); flat vectors are thin bars.
     """
-    if not isinstance(trace, Trace):
-        raise TypeError(f"draw_volumes takes a classic_cnn.shapes.Trace (from shapes.trace), got {type(trace).__name__}")
-    volumes = [("input", "", trace.input)] + [(row.name, row.layer, row.output) for row in trace.rows]
-    volumes = [volumes[0]] + [v for v in volumes[1:] if "flatten" not in v[1]][: max_layers - 1]
+    if not isinstance(trace, (Trace, Summary)):
+        raise TypeError(
+            "draw_volumes takes a classic_cnn.shapes.Trace (from shapes.trace) or a classic_cnn.summary(...), "
+            f"got {type(trace).__name__}"
+        )
+    names = [row.name.split(".") for row in trace.rows]
+    shared = 0  # dotted prefix common to every name ("layers." in a Sequential), left out of the labels
+    while names and all(len(name) > shared + 1 and name[shared] == names[0][shared] for name in names):
+        shared += 1
+    volumes = [("input", "", trace.input)]
+    for row, name in zip(trace.rows, names):
+        unchanged = row.output == volumes[-1][2] and row.params == 0
+        if not unchanged and "flatten" not in row.layer.lower():
+            volumes.append((".".join(name[shared:]), row.layer, row.output))
+    volumes = volumes[:max_layers]
     largest_side = max(math.sqrt(v.height) for _, _, v in volumes)
     largest_depth = max(math.sqrt(v.channels) for _, _, v in volumes)
     figure, axis = plt.subplots(figsize=(max(6, 1.3 * len(volumes)), 3.6))

@@ -1,0 +1,77 @@
+"""The AlexNet chapter's small networks and timer, against PyTorch and the arithmetic of shapes."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from torch import nn
+
+from classic_cnn.data import make_patterns
+from classic_cnn.experiments.alexnet import (
+    SmallAlexNet,
+    four_layer_cnn,
+    max_pool,
+    relu_vs_tanh_settings,
+    steps_to_error,
+)
+from classic_cnn.shapes import pool_output_size
+
+
+@pytest.mark.parametrize("overlapping", [True, False])
+def test_both_poolings_halve_even_sizes(overlapping):
+    for size in (32, 16, 8):
+        out = max_pool(overlapping)(torch.zeros(1, 1, size, size))
+        assert out.shape[-1] == size // 2
+    # the overlapping pool is AlexNet's 3×3/2 (padded by 1), the other the tiling 2×2/2
+    assert pool_output_size(32, 3, 2, padding=1) == 16 == pool_output_size(32, 2, 2)
+
+
+@pytest.mark.parametrize("switches", [
+    {}, {"overlapping": False}, {"lrn": False}, {"dropout": 0.0}, {"activation": "tanh"},
+    {"first": (7, 2, 3)},
+])
+def test_small_alexnet_layout(switches):
+    model = SmallAlexNet(num_classes=7, **switches)
+    assert model(torch.zeros(2, 3, 32, 32)).shape == (2, 7)
+    convs = [m for m in model.modules() if isinstance(m, nn.Conv2d)]
+    linears = [m for m in model.modules() if isinstance(m, nn.Linear)]
+    assert len(convs) == 5 and len(linears) == 3  # AlexNet: five convolutions, three fully connected
+    norms = [m for m in model.modules() if isinstance(m, nn.LocalResponseNorm)]
+    assert len(norms) == (0 if switches.get("lrn") is False else 2)
+    activation = nn.Tanh if switches.get("activation") == "tanh" else nn.ReLU
+    assert sum(isinstance(m, activation) for m in model.modules()) == 7
+
+
+def test_small_alexnet_rejects_bad_settings():
+    with pytest.raises(ValueError, match="5 convolutions"):
+        SmallAlexNet(widths=(8, 8, 8))
+    with pytest.raises(ValueError, match="dropout"):
+        SmallAlexNet(dropout=1.0)
+    with pytest.raises(ValueError, match="activation"):
+        SmallAlexNet(activation="sigmoid")
+
+
+def test_four_layer_cnn_counts():
+    model = four_layer_cnn("relu", input_size=(3, 16, 16), widths=(16, 16, 32))
+    assert model(torch.zeros(1, 3, 16, 16)).shape == (1, 10)
+    expected = (5 * 5 * 3 + 1) * 16 + (5 * 5 * 16 + 1) * 16 + (5 * 5 * 16 + 1) * 32 + (32 * 2 * 2 + 1) * 10
+    assert sum(p.numel() for p in model.parameters()) == expected
+
+
+def test_steps_to_error_reaches_an_easy_target_and_reports_a_hard_one():
+    data = make_patterns(train_size=64, test_size=10, size=16)
+    model = four_layer_cnn("relu", input_size=(3, 16, 16), widths=(4, 4, 4))
+    easy = steps_to_error(model, data, 0.95, lr=0.01, max_steps=5, batch_size=16, window=1)
+    assert easy.steps is not None and easy.steps <= 5  # below 95% error: anything better than all-wrong
+    hard = steps_to_error(four_layer_cnn("tanh", input_size=(3, 16, 16), widths=(4, 4, 4)), data, 1e-6, lr=0.01,
+                          max_steps=6, batch_size=16, window=2)
+    assert hard.steps is None and len(hard.errors) == 6
+    with pytest.raises(ValueError, match="target"):
+        steps_to_error(model, data, 1.5, lr=0.01)
+
+
+def test_settings_per_profile():
+    assert relu_vs_tanh_settings("quick").data == "patterns"
+    assert relu_vs_tanh_settings("full").target == 0.25  # the paper's Fig. 1 threshold
+    with pytest.raises(ValueError, match="profile"):
+        relu_vs_tanh_settings("medium")

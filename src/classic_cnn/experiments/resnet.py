@@ -1,0 +1,184 @@
+"""ResNet's claims at CPU scale (chapter 7): the degradation problem, identity blocks, gradient flow.
+
+:data:`DEGRADATION` holds the experiment of the paper's Fig. 1 and Fig. 6 — plain and residual CIFAR
+networks of two depths trained with one budget — for each profile; :func:`degradation` runs it.
+:func:`gradient_norms` measures the gradient that reaches every convolution after one backward pass, and
+:func:`as_colour` lets the 3-channel CIFAR networks read grey digits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from classic_cnn.data import Dataset, load
+from classic_cnn.models.resnet_cifar import CifarResNet
+from classic_cnn.profile import Profile, active_profile
+from classic_cnn.train import History, Recipe, Trainer
+from classic_cnn.train.recipes import PAPER_RECIPES
+
+if TYPE_CHECKING:
+    from IPython.display import Markdown
+    from matplotlib.figure import Figure
+
+
+@dataclass(frozen=True)
+class DegradationSetup:
+    """One run of the plain-vs-residual experiment: which data, which depths, how wide, how trained."""
+
+    data: str
+    image_size: int
+    depths: tuple[int, int]
+    width: float
+    recipe: Recipe
+    seed: int = 0
+    note: str = ""
+
+
+DEGRADATION: dict[Profile, DegradationSetup] = {
+    # Digits need no colour; 16×16 keeps 56 layers inside a CPU budget. Half-width stages (8, 16, 32 filters).
+    "quick": DegradationSetup(
+        data="digits", image_size=16, depths=(20, 56), width=0.5,
+        recipe=Recipe(
+            epochs=5, batch_size=64, lr=0.02, momentum=0.9, weight_decay=1e-4, schedule="cosine", data="digits",
+            source="He et al.'s SGD (momentum 0.9, decay 1e-4), cosine-annealed over 5 epochs from lr 0.02: "
+            "with 115 steps instead of 64k, lr 0.1 stalls both 56-layer networks (the paper warms ResNet-110 "
+            "up at 0.01 for the same reason)",
+        ),
+        note="digits at 16×16, half-width networks, 5 epochs on a CPU",
+    ),
+    # The paper's Fig. 6: CIFAR-10, full width, 64k iterations (164 epochs) with lr 0.1 divided at 32k and 48k.
+    "full": DegradationSetup(
+        data="cifar10", image_size=32, depths=(20, 56), width=1.0, recipe=PAPER_RECIPES["resnet-cifar"],
+        note="CIFAR-10 at full width with the paper's schedule (He et al. 2016, Sec. 4.2)",
+    ),
+}  # fmt: skip
+
+
+def as_colour(data: Dataset) -> Dataset:
+    """A grey dataset with its one channel repeated three times, for networks built for RGB input."""
+    if data.input_shape[0] == 3:
+        return data
+    if data.input_shape[0] != 1:
+        raise ValueError(f"as_colour needs 1 or 3 channels, {data.name} has {data.input_shape[0]}")
+    return replace(
+        data,
+        train_images=data.train_images.expand(-1, 3, -1, -1).contiguous(),
+        test_images=data.test_images.expand(-1, 3, -1, -1).contiguous(),
+        shift=data.shift * 3,
+        scale=data.scale * 3,
+    )
+
+
+def cifar_network(depth: int, residual: bool, data: Dataset, width: float = 1.0) -> CifarResNet:
+    """ResNet-``depth`` or its plain twin, sized for ``data`` (classes and image size)."""
+    model = CifarResNet(depth, data.num_classes, shortcut=residual, width=width)
+    model.input_size = data.input_shape  # the network is size-agnostic; only its input check is not
+    return model
+
+
+@dataclass(frozen=True)
+class DegradationResult:
+    """Histories of the four networks, keyed by name (``"plain-20"``, ``"resnet-56"``, ...)."""
+
+    setup: DegradationSetup
+    histories: dict[str, History]
+    models: dict[str, CifarResNet]
+
+    def training_error(self, name: str) -> float:
+        """Training error of the last epoch (augmented batches, as in the paper's curves)."""
+        return 1 - self.histories[name].train_accuracy[-1]
+
+    def test_error(self, name: str) -> float:
+        return 1 - self.histories[name].test_accuracy[-1]
+
+
+def load_for(setup: DegradationSetup) -> Dataset:
+    """The setup's dataset, in colour."""
+    return as_colour(load(setup.data, size=setup.image_size))
+
+
+def degradation(
+    setup: DegradationSetup | None = None, data: Dataset | None = None, *, seed: int | None = None
+) -> DegradationResult:
+    """Train plain and residual networks of the setup's two depths with the same recipe and seed."""
+    setup = setup or DEGRADATION[active_profile()]
+    data = data if data is not None else load_for(setup)
+    seed = setup.seed if seed is None else seed
+    histories, models = {}, {}
+    for residual in (False, True):
+        for depth in setup.depths:
+            torch.manual_seed(seed)
+            model = cifar_network(depth, residual, data, setup.width)
+            trainer = Trainer(model, data, setup.recipe, seed=seed)
+            name = f"{'resnet' if residual else 'plain'}-{depth}"
+            histories[name], models[name] = trainer.fit(), model
+    return DegradationResult(setup, histories, models)
+
+
+def gradient_norms(model: nn.Module, images: Tensor, labels: Tensor) -> list[float]:
+    """The norm of the loss gradient on every convolution's weights, input side first, after one backward pass.
+
+    The model is left in training mode (batch statistics, as during training) with its gradients cleared.
+    """
+    model.train()
+    model.zero_grad(set_to_none=True)
+    F.cross_entropy(model(images), labels).backward()
+    norms = [module.weight.grad.norm().item() for module in model.modules() if isinstance(module, nn.Conv2d)]
+    model.zero_grad(set_to_none=True)
+    return norms
+
+
+def plot_training_errors(result: DegradationResult, title: str | None = None) -> "Figure":
+    """Training error (left) and test error (right) per epoch of the four networks, as the paper's Fig. 6."""
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(1, 2, figsize=(9, 3.2), sharey=True)
+    colours = {result.setup.depths[0]: "tab:orange", result.setup.depths[1]: "tab:red"}
+    for name, history in result.histories.items():
+        kind, depth = name.split("-")
+        style = "-" if kind == "resnet" else "--"
+        for axis, values in zip(axes, (history.train_accuracy, history.test_accuracy)):
+            axis.plot(history.epoch, [100 * (1 - a) for a in values], style, color=colours[int(depth)], label=name)
+    for axis, split in zip(axes, ("training", "test")):
+        axis.set(xlabel="epoch", title=f"{split} error")
+        axis.grid(alpha=0.3)
+    axes[0].set_ylabel("error (%)")
+    axes[1].legend(fontsize=8)
+    if title:
+        figure.suptitle(title)
+    figure.tight_layout()
+    plt.close(figure)
+    return figure
+
+
+def plot_gradient_norms(norms: dict[str, list[float]], title: str | None = None) -> "Figure":
+    """Gradient norm per convolution (input side on the left), one line per network, on a log scale."""
+    import matplotlib.pyplot as plt
+
+    figure, axis = plt.subplots(figsize=(7, 3))
+    for name, values in norms.items():
+        axis.semilogy(range(1, len(values) + 1), values, marker=".", label=name)
+    axis.set(xlabel="convolution (1 = next to the input)", ylabel="‖∂loss/∂W‖", title=title)
+    axis.grid(alpha=0.3, which="both")
+    axis.legend()
+    figure.tight_layout()
+    plt.close(figure)
+    return figure
+
+
+def markdown_table(header: list[str], rows: list[list[object]]) -> "Markdown":
+    """A table for a notebook: numbers with thousands separators, displayed as Markdown."""
+    from IPython.display import Markdown
+
+    from classic_cnn.notebook import format_number
+
+    def line(cells: list[object]) -> str:
+        return "| " + " | ".join(cell if isinstance(cell, str) else format_number(cell, 2) for cell in cells) + " |"
+
+    align = "|" + "|".join(":--" if index == 0 else "--:" for index in range(len(header))) + "|"
+    return Markdown("\n".join([line(header), align, *(line(row) for row in rows)]))

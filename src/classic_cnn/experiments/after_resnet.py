@@ -1,0 +1,296 @@
+"""After ResNet (chapter 8): the all-convolutional net, AlphaGo's policy network, the book's networks compared.
+
+Layer tables are lists of :mod:`classic_cnn.shapes` specs, so the same list is traced (``shapes.trace``) and
+built (:func:`build`). :data:`SKETCHES` holds one small network per architecture family of the book, sized for
+the quick profile (16×16 colour patterns); :func:`weight_depth` counts the weight layers on a network's
+longest path from its autograd graph.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+import torch
+from torch import Tensor, nn
+
+from classic_cnn.data import Dataset, load
+from classic_cnn.models.googlenet import InceptionModule
+from classic_cnn.models.resnet_cifar import CifarResNet
+from classic_cnn.profile import Profile, active_profile
+from classic_cnn.shapes import FC, Conv, Flatten, GlobalAvgPool, Pool, Spec
+from classic_cnn.train import History, Recipe, Trainer
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+# Springenberg et al. 2014, Table 1 (model C) and Table 2 (All-CNN-C): 32×32 RGB input, ReLU after every
+# convolution, "global averaging over 6×6 spatial dimensions", softmax. The paper gives the layers; the
+# paddings are ours: 1 on the 3×3 convolutions before the last one, none on the last, which is what turns
+# 32×32 into the 6×6 the paper averages over.
+MODEL_C: list[Spec] = [
+    Conv(96, 3, padding=1), Conv(96, 3, padding=1), Pool(3, stride=2, padding=1),
+    Conv(192, 3, padding=1), Conv(192, 3, padding=1), Pool(3, stride=2, padding=1),
+    Conv(192, 3), Conv(192, 1), Conv(10, 1), GlobalAvgPool(),
+]  # fmt: skip
+ALL_CNN_C: list[Spec] = [
+    Conv(96, 3, padding=1), Conv(96, 3, padding=1), Conv(96, 3, stride=2, padding=1),
+    Conv(192, 3, padding=1), Conv(192, 3, padding=1), Conv(192, 3, stride=2, padding=1),
+    Conv(192, 3), Conv(192, 1), Conv(10, 1), GlobalAvgPool(),
+]  # fmt: skip
+
+
+def alphago_policy(filters: int = 192) -> list[Spec]:
+    """AlphaGo's policy network (Silver et al. 2016, Methods): 19×19×48 in, 19×19×1 out, 13 convolutions.
+
+    Layer 1 zero-pads to 23×23 and applies ``filters`` 5×5 filters; layers 2–12 pad to 21×21 and apply
+    ``filters`` 3×3 filters; layer 13 is one 1×1 filter (its per-position bias is not a spec: add 361).
+    """
+    return [Conv(filters, 5, padding=2)] + [Conv(filters, 3, padding=1) for _ in range(11)] + [Conv(1, 1, bias=False)]
+
+
+def scaled(specs: Sequence[Spec], width: float, num_classes: int) -> list[Spec]:
+    """The same layers with every convolution ``width`` times as wide, the last one ``num_classes`` wide."""
+    last = max(index for index, spec in enumerate(specs) if isinstance(spec, Conv))
+    out = []
+    for index, spec in enumerate(specs):
+        if isinstance(spec, Conv):
+            channels = num_classes if index == last else max(1, round(spec.out_channels * width))
+            spec = Conv(channels, spec.kernel_size, spec.stride, spec.padding, bias=spec.bias)
+        out.append(spec)
+    return out
+
+
+def build(specs: Sequence[Spec], in_channels: int = 3, *, batch_norm: bool = True) -> nn.Sequential:
+    """An ``nn.Sequential`` from layer specs: each convolution (and hidden FC) is followed by ReLU.
+
+    ``batch_norm`` adds batch norm after every convolution, so that every sketch trains with one recipe.
+    A convolution or FC that is the last layer with weights gets no ReLU or batch norm (it gives the
+    logits), except in an all-convolutional net, whose last 1×1 convolution keeps its ReLU as in the paper.
+    """
+    layers: list[nn.Module] = []
+    depth = in_channels
+    weighted = [index for index, spec in enumerate(specs) if isinstance(spec, (Conv, FC))]
+    all_conv = not any(isinstance(spec, FC) for spec in specs)
+    for index, spec in enumerate(specs):
+        last = index == weighted[-1]
+        if isinstance(spec, Conv):
+            layers.append(nn.Conv2d(depth, spec.out_channels, spec.kernel_size, spec.stride, spec.padding,
+                                    bias=spec.bias and not batch_norm))  # fmt: skip
+            depth = spec.out_channels
+            if batch_norm and not last:
+                layers.append(nn.BatchNorm2d(depth))
+            if not last or all_conv:
+                layers.append(nn.ReLU(inplace=True))
+        elif isinstance(spec, Pool):
+            kind = nn.MaxPool2d if spec.kind == "max" else nn.AvgPool2d
+            layers.append(kind(spec.kernel_size, spec.stride, spec.padding))
+        elif isinstance(spec, GlobalAvgPool):
+            layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten()]
+        elif isinstance(spec, Flatten):
+            layers.append(nn.Flatten())
+        elif isinstance(spec, FC):
+            layers.append(nn.LazyLinear(spec.out_features))
+            if not last:
+                layers.append(nn.ReLU(inplace=True))
+        else:
+            raise ValueError(f"build() knows Conv, Pool, GlobalAvgPool, Flatten and FC, got {spec!r}")
+    return nn.Sequential(*layers)
+
+
+# --- one small network per family of the book (16×16×3 input, the quick profile) --------------------
+
+SKETCH_SPECS: dict[str, list[Spec]] = {
+    # 5×5 convolutions and average pooling, three fully connected layers (LeNet-5's C1-S2-C3-S4-C5-F6).
+    "LeNet-5": [Conv(6, 5, padding=2), Pool(2, kind="avg"), Conv(16, 5), Pool(2, kind="avg"),
+                Flatten(), FC(120), FC(84), FC(10)],
+    # A large first filter, overlapping max pooling, five convolutions, three fully connected layers.
+    "AlexNet": [Conv(32, 5, padding=2), Pool(3, 2, padding=1), Conv(64, 5, padding=2), Pool(3, 2, padding=1),
+                Conv(96, 3, padding=1), Conv(96, 3, padding=1), Conv(64, 3, padding=1), Pool(3, 2, padding=1),
+                Flatten(), FC(256), FC(256), FC(10)],
+    # Only 3×3 convolutions in blocks of two or three, 2×2 max pooling, three fully connected layers.
+    "VGG": [Conv(16, 3, padding=1), Conv(16, 3, padding=1), Pool(2),
+            Conv(32, 3, padding=1), Conv(32, 3, padding=1), Pool(2),
+            Conv(64, 3, padding=1), Conv(64, 3, padding=1), Conv(64, 3, padding=1), Pool(2),
+            Flatten(), FC(128), FC(128), FC(10)],
+    # All-CNN-C at a quarter of the width: strided convolutions, no pooling, no fully connected layer.
+    "All-CNN-C": scaled(ALL_CNN_C, 0.25, 10),
+    "Model C (pooling)": scaled(MODEL_C, 0.25, 10),
+}  # fmt: skip
+
+# (in_channels, 1x1, 3x3 reduce, 3x3, 5x5 reduce, 5x5, pool proj), a quarter of GoogLeNet's 3a, 3b and 4a.
+SKETCH_INCEPTION = ((32, 16, 24, 32, 4, 8, 8), (64, 32, 32, 48, 8, 24, 16), (120, 48, 24, 52, 4, 12, 16))
+
+
+def inception_depth(row: tuple[int, ...]) -> int:
+    """Output depth of an Inception module: its four branches concatenated."""
+    _, ch1x1, _, ch3x3, _, ch5x5, pool_proj = row
+    return ch1x1 + ch3x3 + ch5x5 + pool_proj
+
+
+def googlenet_sketch(num_classes: int = 10) -> nn.Sequential:
+    """A stem, three Inception modules (with batch norm), global average pooling and one fully connected layer."""
+    first, second, third = SKETCH_INCEPTION
+    return nn.Sequential(
+        nn.Conv2d(3, 32, 3, padding=1), nn.BatchNorm2d(32), nn.ReLU(inplace=True),
+        InceptionModule(first, "torchvision"), InceptionModule(second, "torchvision"), nn.MaxPool2d(3, 2, padding=1),
+        InceptionModule(third, "torchvision"), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(inception_depth(third), num_classes),
+    )  # fmt: skip
+
+
+def resnet_sketch(num_classes: int = 10, image_size: int = 16) -> CifarResNet:
+    """ResNet-20 at half width (8, 16, 32 filters)."""
+    model = CifarResNet(20, num_classes, width=0.5)
+    model.input_size = (3, image_size, image_size)
+    return model
+
+
+SKETCHES: dict[str, Callable[[], nn.Module]] = {
+    "LeNet-5": lambda: build(SKETCH_SPECS["LeNet-5"]),
+    "AlexNet": lambda: build(SKETCH_SPECS["AlexNet"]),
+    "VGG": lambda: build(SKETCH_SPECS["VGG"]),
+    "GoogLeNet": googlenet_sketch,
+    "ResNet": resnet_sketch,
+    "All-CNN-C": lambda: build(SKETCH_SPECS["All-CNN-C"]),
+}
+
+
+def sketch(name: str, image_size: int = 16) -> nn.Module:
+    """A family's small network, its lazy layers initialized by one forward pass on a blank batch."""
+    if name not in SKETCHES and name not in SKETCH_SPECS:
+        raise ValueError(f"unknown sketch {name!r}; choose one of {sorted({*SKETCHES, *SKETCH_SPECS})}")
+    model = SKETCHES[name]() if name in SKETCHES else build(SKETCH_SPECS[name])
+    if isinstance(model, CifarResNet):
+        model.input_size = (3, image_size, image_size)
+    model.eval()
+    with torch.no_grad():
+        model(torch.zeros(2, 3, image_size, image_size))
+    return model.train()
+
+
+# --- depth, from the autograd graph -------------------------------------------------------------
+
+WEIGHT_NODES = ("Convolution", "Addmm", "Mm", "Linear")
+
+
+def weight_depth(model: nn.Module, input_size: Sequence[int]) -> int:
+    """Weight layers (convolutions, fully connected) on the longest path from input to output.
+
+    Runs one forward pass on the meta device and walks the autograd graph: a projection shortcut beside
+    a residual block, or the parallel branches of an Inception module, add no depth.
+    """
+    state = {name: torch.empty_like(value, device="meta") for name, value in model.state_dict().items()}
+    params = {name: torch.empty_like(value, device="meta", requires_grad=True) for name, value in model.named_parameters()}
+    state.update(params)
+    was_training = model.training
+    model.eval()
+    try:
+        try:
+            output = torch.func.functional_call(model, state, (torch.zeros(1, *input_size, device="meta"),), strict=False)
+        except (RuntimeError, NotImplementedError):  # a layer that the meta device cannot run: use real zeros
+            output = model(torch.zeros(1, *input_size))
+    finally:
+        model.train(was_training)
+    if isinstance(output, (tuple, list)):
+        output = output[0]
+    memo: dict[object, int] = {}
+
+    def longest(node) -> int:
+        if node is None:
+            return 0
+        if node in memo:
+            return memo[node]
+        here = int(any(node.name().startswith(kind) for kind in WEIGHT_NODES))
+        best = max((longest(parent) for parent, _ in node.next_functions), default=0)
+        memo[node] = here + best
+        return memo[node]
+
+    import sys
+
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, 20_000))
+    try:
+        return longest(output.grad_fn)
+    finally:
+        sys.setrecursionlimit(limit)
+
+
+def plot_accuracy_vs_cost(panels: dict[str, Sequence[dict]]) -> "Figure":
+    """Accuracy against multiply-adds (log scale), bubble area proportional to parameters; one panel per entry.
+
+    ``panels`` maps a panel title to rows: dicts with ``name``, ``macs``, ``params`` and ``accuracy`` (%).
+    """
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(1, len(panels), figsize=(5.2 * len(panels), 4), squeeze=False)
+    for axis, (title, rows) in zip(axes[0], panels.items()):
+        largest = max(row["params"] for row in rows)
+        for index, row in enumerate(rows):
+            area = 40 + 1500 * row["params"] / largest
+            axis.scatter(row["macs"], row["accuracy"], s=area, alpha=0.5, color=plt.cm.tab10(index % 10))
+            axis.annotate(row["name"], (row["macs"], row["accuracy"]), fontsize=7, ha="center", va="bottom",
+                          xytext=(0, 7), textcoords="offset points")  # fmt: skip
+        axis.set_xscale("log")
+        axis.margins(x=0.15, y=0.15)
+        axis.set(xlabel="multiply-adds per image (log scale)", ylabel="accuracy (%)", title=title)
+        axis.grid(alpha=0.3, which="both")
+    figure.tight_layout()
+    plt.close(figure)
+    return figure
+
+
+# --- the comparison run: every family's sketch, one recipe ---------------------------------------
+
+
+@dataclass(frozen=True)
+class ComparisonSetup:
+    """Which data the sketches see (name, image side, how many training images) and the one recipe for all."""
+
+    data: str
+    image_size: int
+    train_images: int | None
+    recipe: Recipe
+    note: str
+
+
+COMPARISON: dict[Profile, ComparisonSetup] = {
+    "quick": ComparisonSetup(
+        data="patterns", image_size=16, train_images=2000,
+        recipe=Recipe(epochs=6, batch_size=64, lr=0.05, momentum=0.9, weight_decay=5e-4, schedule="cosine",
+                      data="patterns", source="SGD with momentum, cosine-annealed over 6 epochs"),
+        note="2,000 generated 16×16 colour patterns, 6 epochs each, on a CPU",
+    ),
+    "full": ComparisonSetup(
+        data="cifar10", image_size=32, train_images=None,
+        recipe=Recipe(epochs=30, batch_size=128, lr=0.05, momentum=0.9, weight_decay=5e-4, schedule="cosine",
+                      data="cifar10", source="SGD with momentum, cosine-annealed over 30 epochs"),
+        note="CIFAR-10 (50,000 images, 32×32), 30 epochs each, on a GPU",
+    ),
+}  # fmt: skip
+
+
+def comparison_data(setup: ComparisonSetup) -> Dataset:
+    """The setup's dataset, cut to its first ``train_images`` training images."""
+    data = load(setup.data, size=setup.image_size)
+    if setup.train_images is not None:
+        data = replace(
+            data,
+            train_images=data.train_images[: setup.train_images],
+            train_labels=data.train_labels[: setup.train_images],
+        )
+    return data
+
+
+def train_sketches(
+    names: Sequence[str], setup: ComparisonSetup | None = None, data: Dataset | None = None, seed: int = 0
+) -> dict[str, tuple[nn.Module, History]]:
+    """Train each named sketch with the setup's recipe and seed: ``{name: (model, history)}``."""
+    setup = setup or COMPARISON[active_profile()]
+    data = data if data is not None else comparison_data(setup)
+    trained = {}
+    for name in names:
+        torch.manual_seed(seed)
+        model = sketch(name, data.input_shape[-1])
+        trained[name] = model, Trainer(model, data, setup.recipe, seed=seed).fit()
+    return trained

@@ -50,9 +50,13 @@ def test_gradient_norms_equal_autograd_on_each_convolution(digits):
     assert norms == pytest.approx([grad.norm().item() for grad in grads], rel=1e-5)
 
 
-def test_markdown_table_formats_numbers():
-    table = resnet.markdown_table(["net", "params"], [["resnet20", 269722], ["x", 0.5]])
-    assert table.data.splitlines() == ["| net | params |", "|:--|--:|", "| resnet20 | 269,722 |", "| x | 0.50 |"]
+def test_html_table_formats_numbers_and_escapes():
+    table = resnet.html_table(["net", "params"], [["a<b", 269722], ["x", 0.5]])
+    assert table.data == (
+        '<table><thead><tr><th style="text-align:left">net</th><th style="text-align:right">params</th></tr>'
+        '</thead><tbody><tr><td style="text-align:left">a&lt;b</td><td style="text-align:right">269,722</td>'
+        '</tr><tr><td style="text-align:left">x</td><td style="text-align:right">0.50</td></tr></tbody></table>'
+    )
 
 
 def test_all_cnn_c_ends_in_6x6_then_10_averages():

@@ -22,7 +22,7 @@ from classic_cnn.train import History, Recipe, Trainer
 from classic_cnn.train.recipes import PAPER_RECIPES
 
 if TYPE_CHECKING:
-    from IPython.display import Markdown
+    from IPython.display import HTML
     from matplotlib.figure import Figure
 
 
@@ -171,14 +171,23 @@ def plot_gradient_norms(norms: dict[str, list[float]], title: str | None = None)
     return figure
 
 
-def markdown_table(header: list[str], rows: list[list[object]]) -> "Markdown":
-    """A table for a notebook: numbers with thousands separators, displayed as Markdown."""
-    from IPython.display import Markdown
+def html_table(header: list[str], rows: list[list[object]]) -> "HTML":
+    """A table for a notebook page: numbers with thousands separators, first column left, others right.
+
+    HTML rather than Markdown, because the book renders Markdown outputs as CommonMark, which has no tables.
+    """
+    from html import escape
+
+    from IPython.display import HTML
 
     from classic_cnn.notebook import format_number
 
-    def line(cells: list[object]) -> str:
-        return "| " + " | ".join(cell if isinstance(cell, str) else format_number(cell, 2) for cell in cells) + " |"
+    def cells(line: list[object], tag: str) -> str:
+        texts = [cell if isinstance(cell, str) else format_number(cell, 2) for cell in line]
+        return "".join(
+            f'<{tag} style="text-align:{"left" if index == 0 else "right"}">{escape(text)}</{tag}>'
+            for index, text in enumerate(texts)
+        )
 
-    align = "|" + "|".join(":--" if index == 0 else "--:" for index in range(len(header))) + "|"
-    return Markdown("\n".join([line(header), align, *(line(row) for row in rows)]))
+    body = "".join(f"<tr>{cells(row, 'td')}</tr>" for row in rows)
+    return HTML(f"<table><thead><tr>{cells(header, 'th')}</tr></thead><tbody>{body}</tbody></table>")

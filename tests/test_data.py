@@ -191,8 +191,9 @@ def test_failed_download_falls_back(tmp_path, monkeypatch):
 
 
 def test_a_hanging_network_is_cut_off(tmp_path, monkeypatch):
-    def hang(*args, **kwargs):
+    def hang(*args, **kwargs):  # a connection that hangs, then times out as a real one would
         time.sleep(30)
+        raise TimeoutError("timed out")
 
     monkeypatch.setattr(socket, "create_connection", hang)
     started = time.perf_counter()

@@ -307,12 +307,14 @@ class TraceRow:
         return self.activations * BYTES_PER_FLOAT32
 
 
-@dataclass(frozen=True)
-class Trace:
-    """The volumes a network passes through, layer by layer, with parameter and cost totals."""
+class LayerTotals:
+    """Totals over ``rows`` (each with ``output``, ``params``, ``macs``, ``activations``) after an ``input``.
+
+    Shared by :class:`Trace` (specs) and ``classic_cnn.summary.Summary`` (a real module).
+    """
 
     input: Volume
-    rows: tuple[TraceRow, ...]
+    rows: tuple
 
     @property
     def output(self) -> Volume:
@@ -332,9 +334,22 @@ class Trace:
         return sum(row.activations for row in self.rows)
 
     @property
+    def memory(self) -> int:
+        """Bytes of float32 activations stored by the layers."""
+        return self.activations * BYTES_PER_FLOAT32
+
+    @property
     def sizes(self) -> list[str]:
         """The volumes as the lectures write them, input first: ['32×32×1', '28×28×6', ...]."""
         return [str(self.input)] + [str(row.output) for row in self.rows]
+
+
+@dataclass(frozen=True)
+class Trace(LayerTotals):
+    """The volumes a network passes through, layer by layer, with parameter and cost totals."""
+
+    input: Volume
+    rows: tuple[TraceRow, ...]
 
     def table(self) -> str:
         """A plain-text table, one line per layer, with totals."""

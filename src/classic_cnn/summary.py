@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
-from classic_cnn.shapes import BYTES_PER_FLOAT32, Volume, conv_macs
+from classic_cnn.shapes import BYTES_PER_FLOAT32, LayerTotals, Volume, conv_macs
 
 if TYPE_CHECKING:
     import torch
@@ -51,33 +51,13 @@ class SummaryRow:
 
 
 @dataclass(frozen=True)
-class Summary:
+class Summary(LayerTotals):
     """The rows of a forward pass, with totals; ``str`` is a text table, ``_repr_html_`` an HTML one."""
 
     model: str
     input: Volume
     rows: tuple[SummaryRow, ...]
     model_params: int  # every parameter of the model, used in this pass or not
-
-    @property
-    def output(self) -> Volume:
-        return self.rows[-1].output if self.rows else self.input
-
-    @property
-    def params(self) -> int:
-        return sum(row.params for row in self.rows)
-
-    @property
-    def activations(self) -> int:
-        return sum(row.activations for row in self.rows)
-
-    @property
-    def memory(self) -> int:
-        return self.activations * BYTES_PER_FLOAT32
-
-    @property
-    def macs(self) -> int:
-        return sum(row.macs for row in self.rows)
 
     @property
     def unused_params(self) -> int:

@@ -15,8 +15,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Polygon, Rectangle
 from torch import Tensor, nn
 
-from .shapes import Trace
-from .summary import Summary
+from .shapes import LayerTotals
 
 
 def _grid(count: int, columns: int | None) -> tuple[int, int]:
@@ -176,7 +175,7 @@ def plot_history(history, title: str | None = None) -> Figure:
     return figure
 
 
-def draw_volumes(trace: Trace | Summary, title: str | None = None, max_layers: int = 24) -> Figure:
+def draw_volumes(trace: LayerTotals, title: str | None = None, max_layers: int = 24) -> Figure:
     """The volumes a network passes through as boxes, as in the papers' figures.
 
     Takes ``shapes.trace(...)`` or ``classic_cnn.summary(model)``; layers that leave the volume as it was
@@ -184,7 +183,7 @@ def draw_volumes(trace: Trace | Summary, title: str | None = None, max_layers: i
     its depth with the channels (both on a square root scale, so that 224×224×3 and 7×7×512 fit on one
     page); flat vectors are thin bars.
     """
-    if not isinstance(trace, (Trace, Summary)):
+    if not isinstance(trace, LayerTotals):
         raise TypeError(
             "draw_volumes takes a classic_cnn.shapes.Trace (from shapes.trace) or a classic_cnn.summary(...), "
             f"got {type(trace).__name__}"

@@ -17,7 +17,7 @@ from torch import Tensor, nn
 
 from classic_cnn.models.googlenet import (
     INCEPTION_3A, INCEPTION_3B, INCEPTION_4A, INCEPTION_4B, INCEPTION_4C, INCEPTION_4D, INCEPTION_4E,
-    INCEPTION_5A, INCEPTION_5B, GoogLeNetOutputs, InceptionModule,
+    INCEPTION_5A, INCEPTION_5B, GoogLeNetOutputs, InceptionModule, inception_stages,
 )  # fmt: skip
 from classic_cnn.profile import Profile, active_profile
 from classic_cnn.shapes import conv_macs
@@ -154,17 +154,7 @@ class SmallGoogLeNet(nn.Module):
                 nn.init.zeros_(module.bias)
 
     def forward(self, x: Tensor) -> Tensor | GoogLeNetOutputs:
-        x = self.maxpool2(self.stem(x))
-        x = self.maxpool3(self.inception3b(self.inception3a(x)))
-        x = self.inception4a(x)
-        with_aux = self.training and self.aux_logits
-        aux1 = self.aux1(x) if with_aux else None
-        x = self.inception4d(self.inception4c(self.inception4b(x)))
-        aux2 = self.aux2(x) if with_aux else None
-        x = self.maxpool4(self.inception4e(x))
-        x = self.inception5b(self.inception5a(x))
-        logits = self.fc(self.dropout(torch.flatten(self.avgpool(x), 1)))
-        return GoogLeNetOutputs(logits, aux1, aux2) if with_aux else logits
+        return inception_stages(self, self.maxpool2(self.stem(x)))
 
 
 @dataclass(frozen=True)

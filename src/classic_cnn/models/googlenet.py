@@ -182,18 +182,25 @@ class GoogLeNet(nn.Module):
         x = self.lrn1(x) if self.lrn1 is not None else x
         x = self.conv3(self.conv2(x))
         x = self.lrn2(x) if self.lrn2 is not None else x
-        x = self.maxpool2(x)
-        x = self.maxpool3(self.inception3b(self.inception3a(x)))
-        x = self.inception4a(x)
-        with_aux = self.training and self.aux_logits
-        aux1 = self.aux1(x) if with_aux else None
-        x = self.inception4d(self.inception4c(self.inception4b(x)))
-        aux2 = self.aux2(x) if with_aux else None
-        x = self.maxpool4(self.inception4e(x))
-        x = self.inception5b(self.inception5a(x))
-        x = self.dropout(torch.flatten(self.avgpool(x), 1))
-        logits = self.fc(x)
-        return GoogLeNetOutputs(logits, aux1, aux2) if with_aux else logits
+        return inception_stages(self, self.maxpool2(x))
+
+
+def inception_stages(net: nn.Module, x: Tensor) -> Tensor | GoogLeNetOutputs:
+    """Table 1 from inception 3a to the classifier, for a network with GoogLeNet's attribute names.
+
+    The auxiliary classifiers run on 4a and 4d only in training mode (``GoogLeNetOutputs``); at test time the
+    network returns the logits alone.
+    """
+    x = net.maxpool3(net.inception3b(net.inception3a(x)))
+    x = net.inception4a(x)
+    with_aux = net.training and net.aux_logits
+    aux1 = net.aux1(x) if with_aux else None
+    x = net.inception4d(net.inception4c(net.inception4b(x)))
+    aux2 = net.aux2(x) if with_aux else None
+    x = net.maxpool4(net.inception4e(x))
+    x = net.inception5b(net.inception5a(x))
+    logits = net.fc(net.dropout(torch.flatten(net.avgpool(x), 1)))
+    return GoogLeNetOutputs(logits, aux1, aux2) if with_aux else logits
 
 
 def googlenet_loss(outputs: Tensor | GoogLeNetOutputs, targets: Tensor, aux_weight: float = AUX_WEIGHT) -> Tensor:

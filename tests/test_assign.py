@@ -269,6 +269,18 @@ def test_python_dash_m(tmp_path):
 
 # --- the graders against PyTorch, and their messages ------------------------------------------------
 
+def test_the_instructors_page_commands_work(tmp_path, capsys):
+    """Every `python -m classic_cnn.assign` line of book/instructors.md runs as printed (labels included)."""
+    page = (ROOT / "book" / "instructors.md").read_text()
+    commands = re.findall(r"^python -m classic_cnn\.assign (.+)$", page, flags=re.MULTILINE)
+    assert commands, "the instructors' page shows no assign command"
+    for number, command in enumerate(commands):
+        words = command.split()
+        words[words.index("--out") + 1] = str(tmp_path / str(number))
+        paths = [str(path) for word in words if word.startswith("book/") for path in sorted(ROOT.glob(word))]
+        arguments = paths + [word for word in words if not word.startswith("book/")]
+        assert main(arguments) == 0, (command, capsys.readouterr().err)
+
 
 def test_named_checks_accept_pytorch_as_the_student(capsys):
     """Answers computed by PyTorch's own layers (an independent oracle) pass every named check."""

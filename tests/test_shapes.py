@@ -15,6 +15,7 @@ from classic_cnn.shapes import (
     GlobalAvgPool,
     Pool,
     Volume,
+    conv_macs,
     conv_output_size,
     conv_params,
     fc_params,
@@ -158,6 +159,9 @@ def test_fc_params_matches_linear(in_features, out_features, bias):
         (lambda: same_padding(4), r"kernel span 4 is even"),
         (lambda: conv_params(3, 4, 3, groups=2), r"in_channels 3 must be divisible by groups 2"),
         (lambda: receptive_field([FC(10)]), r"conv and pool layers only"),
+        (lambda: conv_macs(3, 4, 3, 5, 5, groups=2), r"in_channels 3 must be divisible by groups 2"),
+        (lambda: conv_macs(3.5, 4, 3, 5, 5), r"in_channels must be an integer, got 3.5"),
+        (lambda: conv_macs(3, 4, 3, -5, 5), r"output_height must be >= 1, got -5"),
     ],
 )
 def test_invalid_input_raises_a_clear_error(call, message):

@@ -201,9 +201,10 @@ def conv_macs(
     in_channels: int, out_channels: int, kernel_size: int, output_height: int, output_width: int, groups: int = 1
 ) -> int:
     """Multiply-adds of a convolution: one F·F·D/groups dot product per output activation."""
-    kernel_size = _integer("kernel_size", kernel_size, 1)
-    weights_per_output = kernel_size * kernel_size * (in_channels // groups)
-    return output_height * output_width * out_channels * weights_per_output
+    output_height = _integer("output_height", output_height, 1)
+    output_width = _integer("output_width", output_width, 1)
+    weights = conv_params(in_channels, out_channels, kernel_size, bias=False, groups=groups)
+    return output_height * output_width * weights
 
 
 class Volume(NamedTuple):

@@ -179,6 +179,25 @@ def test_command_line(tmp_path):
         main(["--model", "lenet6", "--data", "digits", "--epochs", "1"])
 
 
+def test_command_line_fits_mnist_to_lenet5(tmp_path, monkeypatch):
+    """MNIST's 28×28 digits reach LeNet-5 padded to the 32×32 it is built for, with no --size."""
+    import numpy as np
+
+    from classic_cnn.train.__main__ import main
+    from test_data import write_idx
+
+    raw = tmp_path / "MNIST" / "raw"
+    raw.mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    for split, count in (("train", 20), ("t10k", 10)):
+        write_idx(raw / f"{split}-images-idx3-ubyte", rng.integers(0, 256, (count, 28, 28)))
+        write_idx(raw / f"{split}-labels-idx1-ubyte", np.arange(count) % 10)
+    monkeypatch.setenv("CLASSIC_CNN_DATA", str(tmp_path))
+    trainer = main(["--model", "lenet5", "--data", "mnist", "--epochs", "1", "--quiet",
+                    "--checkpoint", str(tmp_path / "cli.pt")])  # fmt: skip
+    assert trainer.data.name == "mnist" and trainer.data.input_shape == (1, 32, 32)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize(("variant", "normalize"), [("classic", "lecun"), ("modern", "standard")])
 def test_lenet5_reaches_98_percent_on_digits(variant, normalize):

@@ -37,7 +37,7 @@ def parse(arguments: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--model", required=True, help="a builder in classic_cnn.models, e.g. lenet5, resnet20")
     parser.add_argument("--variant", help="the model's variant argument, e.g. classic/modern for lenet5")
     parser.add_argument("--data", choices=NAMES, help="dataset (default: the recipe's)")
-    parser.add_argument("--size", type=int, help="image side the model takes (default: the dataset's)")
+    parser.add_argument("--size", type=int, help="image side (default: the one the model is built for)")
     parser.add_argument("--normalize", choices=("standard", "lecun", "none"), default="standard")
     parser.add_argument("--profile", choices=("quick", "full"), help="recipe profile (default: the active one)")
     parser.add_argument("--epochs", type=int)
@@ -65,7 +65,9 @@ def main(arguments: list[str] | None = None) -> Trainer:
         if value is not None
     }  # fmt: skip
     data_name = options.data or (settings.data if settings.data in NAMES else "patterns")
-    data = load(data_name, size=options.size, normalize=options.normalize, seed=options.seed)
+    with torch.device("meta"):  # the side the model is built for: LeNet-5's 32 pads MNIST's 28 as in the paper
+        side = build_model(options.model, 10, options.variant).input_size[-1]
+    data = load(data_name, size=options.size or side, normalize=options.normalize, seed=options.seed)
     torch.manual_seed(options.seed)
     model = build_model(options.model, data.num_classes, options.variant)
     checkpoint = options.checkpoint or Path("checkpoints") / f"{options.model}-{data.name}.pt"

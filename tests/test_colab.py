@@ -17,7 +17,7 @@ from classic_cnn.colab import SETUP_CELL
 ROOT = Path(__file__).resolve().parents[1]
 
 QUICK_REPORT = (
-    "classic_cnn profile: quick (CPU, small embedded datasets, about a minute per chapter).\n"
+    "classic_cnn profile: quick (CPU, small embedded datasets, a minute or two per chapter).\n"
     "To switch, run `%env CLASSIC_CNN_PROFILE=full` in a cell, then run the chapter again.\n"
 )
 NO_GPU = "The full profile needs a GPU: Runtime > Change runtime type > T4 GPU.\n"  # printed on Colab only

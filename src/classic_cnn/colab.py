@@ -31,7 +31,7 @@ from classic_cnn.colab import report
 report()"""
 
 DESCRIPTIONS: dict[Profile, str] = {
-    "quick": "CPU, small embedded datasets, about a minute per chapter",
+    "quick": "CPU, small embedded datasets, a minute or two per chapter",
     "full": "GPU, real datasets, paper-scale training (each chapter says how long)",
 }
 

@@ -48,11 +48,14 @@ def randomize_batch_norm(model: nn.Module) -> None:
     [
         (lambda: M.resnet18(input_size=64), torchvision.models.resnet18, 64),
         (lambda: M.resnet50(stride_in="3x3", input_size=64), torchvision.models.resnet50, 64),
+        (lambda: M.resnet34(input_size=64), torchvision.models.resnet34, 64),
+        (lambda: M.resnet101(stride_in="3x3", input_size=64), torchvision.models.resnet101, 64),
         (lambda: M.vgg11(), torchvision.models.vgg11, 224),
+        (lambda: M.vgg11(batch_norm=True), torchvision.models.vgg11_bn, 224),
         (lambda: M.alexnet(variant="torchvision"), torchvision.models.alexnet, 224),
         (lambda: M.googlenet(variant="torchvision"), lambda: torchvision.models.googlenet(init_weights=True), 224),
     ],
-    ids=["resnet18", "resnet50-v1.5", "vgg11", "alexnet", "googlenet"],
+    ids=["resnet18", "resnet50-v1.5", "resnet34", "resnet101-v1.5", "vgg11", "vgg11_bn", "alexnet", "googlenet"],
 )
 def test_torchvision_weights_give_torchvisions_outputs(ours, theirs, input_size):
     torch.manual_seed(0)

@@ -53,6 +53,8 @@ def run_exercises(notebook: dict) -> dict[str, object]:
                 _run(cell, base, index)
     results = {}
     for exercise in exercises(notebook, markers=False):
+        if exercise.written:
+            continue  # a discussion exercise: nothing to run
         namespace, printed = dict(base), io.StringIO()
         try:
             with redirect_stdout(io.StringIO()):
@@ -131,9 +133,14 @@ def test_only_exercise_cells_change():
     book = read_notebook(FIXTURE)
     student = student_version(book)
     exercise_cells = {5, 6, 8, 9, 11, 12, 13}
+    written = 15
     assert len(student["cells"]) == len(book["cells"])
     assert student["metadata"] == book["metadata"]
     for index, (before, after) in enumerate(zip(book["cells"], student["cells"])):
+        if index == written:
+            assert set(after) == set(before) == {"cell_type", "metadata", "source"}
+            assert after["metadata"]["tags"] == before["metadata"]["tags"] == ["solution"]
+            continue
         if index not in exercise_cells:
             assert after == before, f"cell {index} changed"
             continue
@@ -178,6 +185,7 @@ def test_nbgrader_metadata(tmp_path):
         ("ex-fixture-receptive-field", True, False, False, None),
         ("ex-fixture-receptive-field-check-1", False, True, True, 1),
         ("ex-fixture-receptive-field-check-2", False, True, True, 1),
+        ("ex-fixture-discuss", True, True, False, 1),  # a written solution: a manually graded answer
     ]
 
 
@@ -190,6 +198,23 @@ def test_keep_solutions_is_the_nbgrader_source_copy():
             assert source["cells"][index]["metadata"] == student["cells"][index]["metadata"]
         assert source["cells"][exercise.solution]["source"] == book["cells"][exercise.solution]["source"]
     assert_all_pass(source, "keep_solutions")
+
+
+def test_written_solution_becomes_an_answer_cell():
+    """A discussion exercise's markdown solution: nbgrader's text stub for students, kept with --keep-solutions."""
+    book = read_notebook(FIXTURE)
+    (exercise,) = [exercise for exercise in exercises(book) if exercise.written]
+    assert (exercise.label, exercise.solution, exercise.checks) == ("ex-fixture-discuss", 15, ())
+    student = student_version(book, {"ex-fixture-discuss"})
+    changed = [index for index, (a, b) in enumerate(zip(book["cells"], student["cells"])) if a != b]
+    assert changed == [15]
+    cell = student["cells"][15]
+    assert cell["cell_type"] == "markdown" and cell_source(cell) == "YOUR ANSWER HERE"
+    assert cell["metadata"]["exercise"] == "ex-fixture-discuss"
+    source = student_version(book, {"ex-fixture-discuss"}, keep_solutions=True)["cells"][15]
+    assert source["source"] == book["cells"][15]["source"]
+    assert cell_source(source).startswith("```{solution} ex-fixture-discuss\n:class: dropdown\n")
+    assert source["metadata"] == cell["metadata"]
 
 
 # --- conventions enforced, with clear errors ------------------------------------------------------
@@ -219,6 +244,10 @@ def _broken(index: int, source: str | None = None, **metadata) -> dict:
         (_broken(6, exercise="ex-fixture-conv1-params"), "the check of ex-fixture-conv1-params must come after its solution"),
         (_broken(9, tags=["hide-input"]), "exercise ex-fixture-conv1-params has a solution cell \\(cell 8\\) but no check"),
         (_broken(12, tags=["solution"]), "exercise ex-fixture-receptive-field already has a solution cell \\(cell 11\\)"),
+        (_broken(15, "```{solution} ex-fixture-typo\n```"), "needs one \\{solution\\} directive for ex-fixture-discuss, has"),
+        (_broken(15, "The answer, without a directive."), "cell 15 .*needs one \\{solution\\} directive"),
+        (_broken(16, tags=["check"], exercise="ex-fixture-discuss"), "ex-fixture-discuss has a written solution"),
+        (_broken(14, tags=["check"], exercise="ex-fixture-discuss"), "cell 14 .*must be a code cell, is a markdown cell"),
     ],
 )
 def test_broken_conventions_raise(notebook, message):
@@ -263,7 +292,10 @@ def test_python_dash_m(tmp_path):
         timeout=60,
     )
     assert result.returncode == 0, result.stderr
-    assert "3 exercise(s) stubbed: ex-fixture-output-size, ex-fixture-conv1-params, ex-fixture-receptive-field" in result.stdout
+    assert (
+        "4 exercise(s) stubbed: ex-fixture-output-size, ex-fixture-conv1-params, ex-fixture-receptive-field, "
+        "ex-fixture-discuss"
+    ) in result.stdout
     assert json.loads((tmp_path / FIXTURE.name).read_text())["cells"][5]["metadata"]["nbgrader"]["solution"] is True
 
 

@@ -6,13 +6,16 @@ An exercise in a chapter is a markdown cell with an ```` ```{exercise} ```` dire
 ``:label: ex-<chapter>-<name>``, a solution code cell (tags ``solution``, ``hide-input``; metadata
 ``"exercise": label``) whose student part lies between ``### BEGIN SOLUTION`` and ``### END SOLUTION``, and
 one or more check cells (tags ``check``, ``hide-input``; same ``"exercise"``) that call ``classic_cnn.check``.
+A discussion exercise has instead a written solution: a markdown cell (tag ``solution``, same ``"exercise"``)
+holding a ```` ```{solution} <label> ```` directive, and no check cell.
 
 In the student version each selected exercise has its marked regions replaced by
 ``# YOUR CODE HERE`` / ``raise NotImplementedError()`` (the code around the marks, such as the ``def`` line,
 stays), the outputs of its solution and check cells cleared, ``hide-input`` removed from them, and nbgrader
 metadata added (schema 3: solution cells graded by the check cells after them, one point per check cell).
 Exercises not selected keep their solution, exactly as in the book, so the notebook still runs top to
-bottom up to the first stub. Every other cell is left as it is.
+bottom up to the first stub. A written solution is replaced by ``YOUR ANSWER HERE`` and becomes a manually
+graded answer cell (one point), as nbgrader does with markdown solution cells. Every other cell is left as it is.
 """
 
 from __future__ import annotations
@@ -28,18 +31,24 @@ from pathlib import Path
 BEGIN = "### BEGIN SOLUTION"
 END = "### END SOLUTION"
 STUB = ("# YOUR CODE HERE", "raise NotImplementedError()")
+TEXT_STUB = "YOUR ANSWER HERE"  # nbgrader's stub for a written (markdown) solution
 LABEL = re.compile(r"ex-[A-Za-z0-9_-]+")  # nbgrader's grade_id allows letters, digits, '_' and '-'
 _DIRECTIVE = re.compile(r"^\s*(`{3,}|:{3,})\{exercise\}")
 _OPTION = re.compile(r"^\s*:([\w-]+):\s*(.*?)\s*$")
+_SOLUTION = re.compile(r"^\s*(?:`{3,}|:{3,})\{solution\}\s+(\S+)", re.MULTILINE)
 
 
 @dataclass(frozen=True)
 class Exercise:
-    """One exercise of a notebook: its label and the indices of its solution and check cells."""
+    """One exercise of a notebook: its label and the indices of its solution and check cells.
+
+    ``written``: the solution is a markdown cell (a discussion exercise), with no check cells.
+    """
 
     label: str
     solution: int
     checks: tuple[int, ...]
+    written: bool = False
 
 
 def read_notebook(path: str | Path) -> dict:
@@ -87,9 +96,9 @@ def directive_labels(notebook: dict) -> list[str]:
 
 
 def exercises(notebook: dict, *, name: str = "notebook", markers: bool = True) -> list[Exercise]:
-    """The notebook's code exercises, checked against the conventions (``ValueError`` naming the cell if not).
+    """The exercises with a solution, checked against the conventions (``ValueError`` naming the cell if not).
 
-    ``markers=False`` skips checking the solution marks (a student version has none left).
+    ``markers=False`` skips checking the solution marks and directives (a student version has none left).
     """
     declared = directive_labels(notebook)
     for label in declared:
@@ -103,13 +112,14 @@ def exercises(notebook: dict, *, name: str = "notebook", markers: bool = True) -
         raise ValueError(f"{name}: exercise label(s) {duplicates} are used by more than one {{exercise}} directive")
     solutions: dict[str, int] = {}
     checks: dict[str, list[int]] = {}
+    written: set[str] = set()
     for index, cell in enumerate(notebook["cells"]):
         tags = _tags(cell)
         role = "solution" if "solution" in tags else "check" if "check" in tags else None
         if role is None:
             continue
         where = f"{name}, cell {index} (tagged {role!r})"
-        if cell["cell_type"] != "code":
+        if cell["cell_type"] != "code" and not (role == "solution" and cell["cell_type"] == "markdown"):
             raise ValueError(f"{where}: must be a code cell, is a {cell['cell_type']} cell")
         label = cell.get("metadata", {}).get("exercise")
         if not label:
@@ -120,17 +130,24 @@ def exercises(notebook: dict, *, name: str = "notebook", markers: bool = True) -
             if label in solutions:
                 raise ValueError(f"{where}: exercise {label} already has a solution cell (cell {solutions[label]})")
             solutions[label] = index
-            if markers:
+            if cell["cell_type"] == "markdown":
+                written.add(label)
+                targets = _SOLUTION.findall(cell_source(cell))
+                if markers and targets != [label]:
+                    raise ValueError(f"{where}: needs one {{solution}} directive for {label}, has {targets}")
+            elif markers:
                 stub_solution(cell_source(cell), where=where)  # raises on unbalanced marks
         else:
             if label not in solutions:
                 raise ValueError(f"{where}: the check of {label} must come after its solution cell")
+            if label in written:
+                raise ValueError(f"{where}: {label} has a written solution, which no code can check")
             checks.setdefault(label, []).append(index)
     found = []
     for label, index in solutions.items():
-        if label not in checks:
+        if label not in checks and label not in written:
             raise ValueError(f"{name}: exercise {label} has a solution cell (cell {index}) but no check cell")
-        found.append(Exercise(label, index, tuple(checks[label])))
+        found.append(Exercise(label, index, tuple(checks.get(label, ())), label in written))
     return found
 
 
@@ -166,10 +183,12 @@ def _lines(text: str) -> list[str]:
     return text.splitlines(keepends=True)
 
 
-def _nbgrader(grade_id: str, *, solution: bool) -> dict:
-    meta = {"grade": not solution, "grade_id": grade_id, "locked": not solution, "schema_version": 3}
+def _nbgrader(grade_id: str, *, solution: bool, grade: bool | None = None) -> dict:
+    """Autograded answer (``solution``), test (not ``solution``) or, with ``grade=True``, manually graded answer."""
+    grade = not solution if grade is None else grade
+    meta = {"grade": grade, "grade_id": grade_id, "locked": not solution, "schema_version": 3}
     meta.update({"solution": solution, "task": False})
-    if not solution:
+    if grade:
         meta["points"] = 1
     return meta
 
@@ -178,8 +197,9 @@ def _prepare(cell: dict, nbgrader: dict) -> None:
     metadata = cell.setdefault("metadata", {})
     metadata["tags"] = [tag for tag in _tags(cell) if tag != "hide-input"]
     metadata["nbgrader"] = nbgrader
-    cell["outputs"] = []
-    cell["execution_count"] = None
+    if cell["cell_type"] == "code":
+        cell["outputs"] = []
+        cell["execution_count"] = None
 
 
 def student_version(
@@ -204,6 +224,11 @@ def student_version(
         if selected is not None and exercise.label not in selected:
             continue
         cell = copy["cells"][exercise.solution]
+        if exercise.written:
+            if not keep_solutions:
+                cell["source"] = TEXT_STUB
+            _prepare(cell, _nbgrader(exercise.label, solution=True, grade=True))
+            continue
         if not keep_solutions:
             cell["source"] = _lines(stub_solution(cell_source(cell), where=f"{name}, cell {exercise.solution}"))
         _prepare(cell, _nbgrader(exercise.label, solution=True))

@@ -106,6 +106,8 @@ def test_formulas_agree_with_shapes(run_js):
         cases.append(("formula", "convParams", [cin, cout, k, bias, groups]))
         expected.append(python_result(conv_params, cin, cout, k, bias, groups))
     for cin, cout, k, size, groups in itertools.product((1, 4, 192), (2, 32), (1, 5), (1, 28, 55), (1, 2)):
+        if cin % groups:  # conv_macs raises; the explorers never ask (their convolutions have groups=1)
+            continue
         cases.append(("formula", "convMacs", [cin, cout, k, size, size, groups]))
         expected.append(conv_macs(cin, cout, k, size, size, groups))
     got = run_js(cases)

@@ -269,4 +269,20 @@ def test_activation_explorer_shows_the_hooked_maps():
     with pytest.raises(ValueError, match="no layer"):
         widgets.ActivationExplorer(model, image, layers=["nope"])
     with pytest.raises(ValueError, match="image must be"):
-        widgets.ActivationExplorer(model, torch.zeros(2, 1, 8, 8))
+        widgets.ActivationExplorer(model, torch.zeros(2, 2, 1, 8, 8))
+
+
+def test_activation_explorer_steps_through_a_batch_of_images():
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Conv2d(3, 4, 3), nn.ReLU())
+    images = torch.randn(5, 3, 8, 8)
+    explorer = widgets.ActivationExplorer(model, images)
+    assert len(explorer.recorded) == 5 and explorer.controls["image"].max == 4
+    explorer.controls["channel"].value = 2
+    explorer.controls["image"].value = 3
+    assert torch.allclose(explorer.activation(), model[0](images[3:4])[0, 2], atol=1e-6)
+    assert explorer.input.value[:8] == b"\x89PNG\r\n\x1a\n" and "image 3, 0: 6×6×4, channel 2" in explorer.caption.value
+    assert repr(explorer) == "ActivationExplorer(5 image(s), layers=['0', '1'])"
+    single = widgets.ActivationExplorer(model, images[0])
+    assert single.controls["image"].layout.display == "none"
+    assert len(widgets.ActivationExplorer(model, [images[0], images[1]]).recorded) == 2

@@ -1,7 +1,8 @@
-"""The activation explorer: any ``nn.Module``, any image — pick a layer and a channel, see its map (needs a kernel).
+"""The activation explorer: any ``nn.Module``, any images — pick an image, a layer and a channel, see its map
+(needs a kernel).
 
-One forward pass with forward hooks records the output of every layer that produces maps (N×C×H×W);
-moving the controls afterwards only redraws, it does not run the model again.
+One forward pass per image, with forward hooks, records the output of every layer that produces maps
+(C×H×W); moving the controls afterwards only redraws, it does not run the model again.
 """
 
 from __future__ import annotations
@@ -67,41 +68,83 @@ def _as_batch(image: object) -> Tensor:
 def map_png(activation: Tensor, colormap: str = "viridis") -> bytes:
     """One H×W map as a PNG, scaled to its own min..max and enlarged to about ``DISPLAY_SIZE`` pixels."""
     from matplotlib import colormaps
+
+    return _png((colormaps[colormap](_scaled(activation.numpy()))[..., :3] * 255).astype(np.uint8))
+
+
+def image_png(image: Tensor) -> bytes:
+    """An input image (1×H×W grey or 3×H×W colour, any normalization) as a PNG, scaled to its own range."""
+    values = _scaled(image.numpy())
+    rgb = np.repeat(values[0, ..., None], 3, axis=-1) if values.shape[0] == 1 else values[:3].transpose(1, 2, 0)
+    return _png((rgb * 255).astype(np.uint8))
+
+
+def _scaled(values: np.ndarray) -> np.ndarray:
+    low, high = float(values.min()), float(values.max())
+    return (values - low) / (high - low) if high > low else np.zeros_like(values)
+
+
+def _png(rgb: np.ndarray) -> bytes:
     from PIL import Image
 
-    values = activation.numpy()
-    low, high = float(values.min()), float(values.max())
-    scaled = (values - low) / (high - low) if high > low else np.zeros_like(values)
-    rgb = (colormaps[colormap](scaled)[..., :3] * 255).astype(np.uint8)
-    factor = max(1, DISPLAY_SIZE // max(values.shape))
-    picture = Image.fromarray(rgb).resize((values.shape[1] * factor, values.shape[0] * factor), Image.NEAREST)
+    height, width = rgb.shape[:2]
+    factor = max(1, DISPLAY_SIZE // max(height, width))
+    picture = Image.fromarray(rgb).resize((width * factor, height * factor), Image.NEAREST)
     buffer = io.BytesIO()
     picture.save(buffer, format="PNG")
     return buffer.getvalue()
 
 
-class ActivationExplorer(widgets.VBox):
-    """Pick a layer and a channel of ``model``'s response to ``image``: see that activation map.
+def _as_images(images: object) -> list[Tensor]:
+    """One image (H×W, C×H×W, 1×C×H×W), a batch (N×C×H×W) or a list of images → a list of C×H×W tensors."""
+    if isinstance(images, (list, tuple)):
+        return [_as_batch(image)[0] for image in images]
+    tensor = images if isinstance(images, Tensor) else torch.as_tensor(np.asarray(images))
+    if tensor.dim() == 4:
+        if len(tensor) == 0:
+            raise ValueError("images is an empty batch")
+        return list(tensor.float())
+    return [_as_batch(tensor)[0]]
 
-    >>> explorer = ActivationExplorer(model, image)                          # doctest: +SKIP
+
+class ActivationExplorer(widgets.VBox):
+    """Pick an input image, a layer and a channel of ``model``'s response: see that activation map.
+
+    ``images``: one image (H×W, C×H×W, 1×C×H×W), a batch N×C×H×W or a list of images — with more than one,
+    an ``image`` slider picks among them. Every map is recorded once, up front; the controls only redraw.
+
+    >>> explorer = ActivationExplorer(model, data.test_images[:10])          # doctest: +SKIP
     >>> explorer.controls["layer"].value = "features.0"; explorer.controls["channel"].value = 5   # doctest: +SKIP
     """
 
-    def __init__(self, model: nn.Module, image: object, layers: Sequence[str] | None = None,
+    def __init__(self, model: nn.Module, images: object, layers: Sequence[str] | None = None,
                  colormap: str = "viridis") -> None:
-        self.maps = record_activations(model, image, layers)
+        self.inputs = _as_images(images)
+        self.recorded = [record_activations(model, image, layers) for image in self.inputs]
         self.colormap = colormap
-        first = next(iter(self.maps))
+        maps = self.recorded[0]
+        first = next(iter(maps))
         self.controls = {
-            "layer": widgets.Dropdown(options=list(self.maps), value=first, description="layer"),
-            "channel": widgets.IntSlider(value=0, min=0, max=self.maps[first].shape[0] - 1, description="channel"),
+            "image": widgets.IntSlider(value=0, min=0, max=len(self.inputs) - 1, description="image"),
+            "layer": widgets.Dropdown(options=list(maps), value=first, description="layer"),
+            "channel": widgets.IntSlider(value=0, min=0, max=maps[first].shape[0] - 1, description="channel"),
         }
+        if len(self.inputs) == 1:
+            self.controls["image"].layout.display = "none"
+        self.input = widgets.Image(format="png")
         self.image = widgets.Image(format="png")
         self.caption = widgets.HTML()
         self.controls["layer"].observe(self._layer_changed, names="value")
-        self.controls["channel"].observe(self._redraw, names="value")
+        for name in ("image", "channel"):
+            self.controls[name].observe(self._redraw, names="value")
         self._redraw()
-        super().__init__([widgets.HBox(list(self.controls.values())), self.image, self.caption])
+        super().__init__([widgets.HBox(list(self.controls.values())), widgets.HBox([self.input, self.image]),
+                          self.caption])  # fmt: skip
+
+    @property
+    def maps(self) -> dict[str, Tensor]:
+        """Each layer's maps (C×H×W) for the image chosen now."""
+        return self.recorded[self.controls["image"].value]
 
     def activation(self) -> Tensor:
         """The map shown now (H×W)."""
@@ -115,14 +158,15 @@ class ActivationExplorer(widgets.VBox):
         self._redraw()
 
     def _redraw(self, change: dict | None = None) -> None:
-        layer, channel = self.controls["layer"].value, self.controls["channel"].value
+        number, layer, channel = (self.controls[name].value for name in ("image", "layer", "channel"))
         maps = self.maps[layer]
         activation = maps[channel]
+        self.input.value = image_png(self.inputs[number])
         self.image.value = map_png(activation, self.colormap)
         self.caption.value = (
-            f'<span data-output="caption">{layer}: {maps.shape[1]}×{maps.shape[2]}×{maps.shape[0]}, channel '
-            f"{channel}: min {activation.min().item():.3g}, max {activation.max().item():.3g}</span>"
+            f'<span data-output="caption">image {number}, {layer}: {maps.shape[1]}×{maps.shape[2]}×{maps.shape[0]},'
+            f" channel {channel}: min {activation.min().item():.3g}, max {activation.max().item():.3g}</span>"
         )
 
     def __repr__(self) -> str:
-        return f"ActivationExplorer(layers={list(self.maps)})"
+        return f"ActivationExplorer({len(self.inputs)} image(s), layers={list(self.maps)})"

@@ -334,6 +334,27 @@ def test_explorers_follow_the_stride(browser, book_site):
         assert readings and all(shown == expected for _, shown, expected in readings), (docname, readings)
 
 
+def test_architecture_walker_switches_panels(browser, book_site):
+    base, site = book_site
+    pages = [name for name in toc_pages() if 'data-explorer="architecture"' in (site / f"{name}.html").read_text()]
+    if not pages:
+        pytest.skip("no page in the book has an architecture walker yet")
+    for docname in pages:
+        visit = Visit(browser, base, f"{docname}.html")
+        try:
+            walker = visit.page.locator('[data-explorer="architecture"]').first
+            walker.scroll_into_view_if_needed()
+            shown = []
+            for name in walker.locator("option").all_text_contents():
+                walker.locator('select[data-control="architecture"]').select_option(name)
+                visible = walker.locator("[data-panel]:visible")
+                shown.append((name, visible.count(), visible.first.get_attribute("data-panel")))
+            print(f"screenshot: {screenshot(walker, docname + '_walker')}")
+        finally:
+            visit.close()
+        assert len(shown) >= 4 and all(count == 1 and panel == name for name, count, panel in shown), (docname, shown)
+
+
 # --- a fixture book: proves the checks pass and fail where they should ----------------------------------
 
 TINY_PNG = base64.b64decode(

@@ -35,6 +35,20 @@ def test_every_chapter_starts_with_the_setup_cell():
     )
 
 
+def test_installing_on_colab_keeps_its_widgets_and_torch():
+    """The package's own requirements admit what Colab ships, so the setup cell upgrades none of it."""
+    import tomllib
+
+    from packaging.requirements import Requirement
+
+    requirements = {
+        requirement.name: requirement.specifier
+        for requirement in map(Requirement, tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"])
+    }
+    colab = {"ipywidgets": "7.7.1", "torch": "2.2.1", "torchvision": "0.17.1"}  # the oldest we promise to keep
+    assert all(requirements[name].contains(version) for name, version in colab.items()), requirements
+
+
 def test_setup_cell_installs_from_the_books_repository():
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
     url = config["repository"]["url"]

@@ -1,6 +1,7 @@
 """The Trainer: reproducible, resumable bit for bit, stops on NaN, losses as the papers define them."""
 
 import math
+import re
 
 import pytest
 import torch
@@ -70,6 +71,21 @@ def test_resume_equals_uninterrupted(tmp_path, monkeypatch):
     momentum = [state["momentum_buffer"] for state in resumed.optimizer.state_dict()["state"].values()]
     expected = [state["momentum_buffer"] for state in whole.optimizer.state_dict()["state"].values()]
     assert all(torch.equal(a, b) for a, b in zip(momentum, expected))
+
+
+def test_resume_refuses_another_runs_checkpoint(tmp_path):
+    path = tmp_path / "run.pt"
+    Trainer(tiny_model(), tiny_data(), RECIPE.replace(epochs=2), seed=1, checkpoint=path, progress=False).fit()
+    for recipe, seed, data, named in (
+        (RECIPE.replace(lr=0.01), 1, tiny_data(), "recipe.lr: 0.05 there, 0.01 here"),
+        (RECIPE, 2, tiny_data(), "seed: 1 there, 2 here"),
+        (RECIPE, 1, tiny_data(count=64), "data: "),
+    ):
+        trainer = Trainer(tiny_model(), data, recipe, seed=seed, checkpoint=path, progress=False)
+        with pytest.raises(ValueError, match=f"was written by a different run .*{re.escape(named)}"):
+            trainer.fit(resume=True)
+    longer = Trainer(tiny_model(), tiny_data(), RECIPE, seed=1, checkpoint=path, progress=False)
+    assert len(longer.fit(resume=True)) == RECIPE.epochs  # more epochs: the finished run trains further
 
 
 def test_checkpoint_write_is_atomic(tmp_path, monkeypatch):

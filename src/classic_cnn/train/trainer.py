@@ -309,7 +309,28 @@ class Trainer:
             "history": self.history.as_dict(),
             "recipe": asdict(self.recipe),
             "seed": self.seed,
+            "data": self._data_signature(),
         }
+
+    def _data_signature(self) -> dict:
+        return {"name": self.data.name, "train": len(self.data.train_labels), "shape": list(self.data.input_shape)}
+
+    def _check_same_run(self, state: dict, path: str | os.PathLike) -> None:
+        """Refuse a checkpoint of another run (recipe, seed or data), so a resume never mixes two experiments.
+
+        Only the number of epochs may differ: resuming with more epochs trains a finished run further.
+        """
+        data = self._data_signature()
+        ours = _run_settings(self.seed, data, asdict(self.recipe))
+        theirs = _run_settings(state.get("seed"), state.get("data", data), state.get("recipe", {}))
+        differ = [
+            f"{key}: {theirs.get(key)!r} there, {value!r} here" for key, value in ours.items() if theirs.get(key) != value
+        ]
+        if differ:
+            raise ValueError(
+                f"{path} was written by a different run ({'; '.join(differ)}); resume it with the same settings, "
+                "or give this run another checkpoint path"
+            )
 
     def save_checkpoint(self, path: str | os.PathLike) -> None:
         if self.rank == 0:
@@ -318,6 +339,7 @@ class Trainer:
 
     def load_checkpoint(self, path: str | os.PathLike) -> None:
         state = checkpoints.load(path)
+        self._check_same_run(state, path)
         if state["epoch"] > self.recipe.epochs:
             raise ValueError(f"{path} holds {state['epoch']} epochs, more than this recipe's {self.recipe.epochs}")
         self.model.load_state_dict(state["model"])
@@ -336,3 +358,17 @@ class Trainer:
         done = f"{self.epoch}/{self.recipe.epochs} epochs"
         where = f"{self.device}" + (f", {self.world_size} processes" if self.world_size > 1 else "")
         return f"Trainer({type(self.model).__name__} on {self.data!r}, {done}, {where})"
+
+
+def _run_settings(seed: object, data: object, recipe: dict) -> dict:
+    """What makes two runs the same run; the number of epochs may grow."""
+    return _plain({"seed": seed, "data": data, **{f"recipe.{key}": value for key, value in recipe.items() if key != "epochs"}})
+
+
+def _plain(value: object) -> object:
+    """Tuples as lists, so a setting compares equal before and after a round trip through a checkpoint."""
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    return value

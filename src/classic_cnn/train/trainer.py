@@ -362,7 +362,8 @@ class Trainer:
 
 def _run_settings(seed: object, data: object, recipe: dict) -> dict:
     """What makes two runs the same run; the number of epochs may grow."""
-    return _plain({"seed": seed, "data": data, **{f"recipe.{key}": value for key, value in recipe.items() if key != "epochs"}})
+    settings = {f"recipe.{key}": value for key, value in recipe.items() if key != "epochs"}
+    return _plain({"seed": seed, "data": data, **settings})
 
 
 def _plain(value: object) -> object:

@@ -59,7 +59,8 @@ def render_architecture(name: str, input_volume: Sequence[int], specs: Sequence[
     )
     return (
         f"<p>{html.escape(name)}: {' → '.join(traced.sizes)}</p>"
-        f'<table data-output="table" style="border-collapse:separate;border-spacing:0.5em 0;text-align:right;white-space:nowrap;font-size:0.9em"><thead><tr>{head}</tr>'
+        '<table data-output="table" style="border-collapse:separate;border-spacing:0.5em 0;text-align:right;'
+        f'white-space:nowrap;font-size:0.9em"><thead><tr>{head}</tr>'
         f'</thead><tbody>{"".join(rows)}</tbody></table>{diagram(traced)}'
     )
 

@@ -3,7 +3,7 @@ VENV   := .venv
 PYTHON := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: book test install clean site-assets
+.PHONY: book test test-fast lint install clean site-assets
 
 book: $(STAMP) site-assets
 	$(VENV)/bin/jupyter-book build . -W -n --keep-going
@@ -13,8 +13,18 @@ book: $(STAMP) site-assets
 site-assets: $(STAMP)
 	$(PYTHON) tools/site_assets.py
 
-test: $(STAMP)
+LINTED := src tests benchmarks tools conftest.py
+
+test: $(STAMP) lint
 	$(PYTHON) -m pytest
+
+# Everything but training, notebooks and the book build: the minute-scale loop while editing the library.
+test-fast: $(STAMP) lint
+	$(PYTHON) -m pytest tests -m "not slow" -o addopts="-ra"
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check $(LINTED)
+	$(VENV)/bin/ruff format --check $(LINTED)
 
 install: $(STAMP)
 

@@ -67,6 +67,7 @@ def in_kernel(kind: str, moves: list) -> list[float]:
     try:
         output: list[str] = []
         code = KERNEL_CODE.format(moves=json.dumps(moves), kind=kind)
+
         def collect(message: dict) -> None:
             content = message["content"]
             output.append(content.get("text", "") + "\n".join(content.get("traceback", [])))
@@ -126,8 +127,10 @@ def percentile(samples: list[float], q: float) -> float:
 
 
 def report(label: str, samples: list[float]) -> str:
-    return (f"{label:<40} n={len(samples):<4} p50 {percentile(samples, 50):6.2f} ms   "
-            f"p95 {percentile(samples, 95):6.2f} ms   max {max(samples):6.2f} ms")
+    return (
+        f"{label:<40} n={len(samples):<4} p50 {percentile(samples, 50):6.2f} ms   "
+        f"p95 {percentile(samples, 95):6.2f} ms   max {max(samples):6.2f} ms"
+    )
 
 
 def main() -> int:

@@ -113,9 +113,7 @@ def test_stubs_replace_only_the_marked_regions():
         "    # YOUR CODE HERE\n"
         "    raise NotImplementedError()"
     )
-    assert cell_source(student[8]) == (
-        "# YOUR CODE HERE\nraise NotImplementedError()\nprint(f\"{params:,} parameters\")"
-    )
+    assert cell_source(student[8]) == ('# YOUR CODE HERE\nraise NotImplementedError()\nprint(f"{params:,} parameters")')
     assert cell_source(student[11]) == (
         "def receptive_field(layers):\n"
         "    field, jump = 1, 1\n"
@@ -176,7 +174,9 @@ def test_nbgrader_metadata(tmp_path):
         assert re.fullmatch(r"[A-Za-z0-9_-]+", meta["grade_id"])
         assert ("points" in meta) == meta["grade"]
     assert len({meta["grade_id"] for meta in metadata}) == len(metadata)
-    roles = [(meta["grade_id"], meta["solution"], meta["grade"], meta["locked"], meta.get("points")) for meta in metadata]
+    roles = [
+        (meta["grade_id"], meta["solution"], meta["grade"], meta["locked"], meta.get("points")) for meta in metadata
+    ]
     assert roles == [
         ("ex-fixture-output-size", True, False, False, None),
         ("ex-fixture-output-size-check", False, True, True, 1),
@@ -232,7 +232,10 @@ def _broken(index: int, source: str | None = None, **metadata) -> dict:
 @pytest.mark.parametrize(
     ("notebook", "message"),
     [
-        (_broken(5, "def f():\n    ### BEGIN SOLUTION\n    return 1\n"), "'### BEGIN SOLUTION' on line 2 is never closed"),
+        (
+            _broken(5, "def f():\n    ### BEGIN SOLUTION\n    return 1\n"),
+            "'### BEGIN SOLUTION' on line 2 is never closed",
+        ),
         (_broken(5, "return 1\n### END SOLUTION\n"), "line 2 has '### END SOLUTION' without a '### BEGIN SOLUTION'"),
         (
             _broken(5, "### BEGIN SOLUTION\n### BEGIN SOLUTION\n### END SOLUTION"),
@@ -241,13 +244,28 @@ def _broken(index: int, source: str | None = None, **metadata) -> dict:
         (_broken(5, "def f():\n    return 1"), "cell 5 \\(tagged 'solution'\\): no '### BEGIN SOLUTION'"),
         (_broken(5, exercise="ex-fixture-typo"), "no \\{exercise\\} directive has :label: ex-fixture-typo"),
         (_broken(6, exercise=None), 'cell 6 .*needs cell metadata "exercise"'),
-        (_broken(6, exercise="ex-fixture-conv1-params"), "the check of ex-fixture-conv1-params must come after its solution"),
-        (_broken(9, tags=["hide-input"]), "exercise ex-fixture-conv1-params has a solution cell \\(cell 8\\) but no check"),
-        (_broken(12, tags=["solution"]), "exercise ex-fixture-receptive-field already has a solution cell \\(cell 11\\)"),
-        (_broken(15, "```{solution} ex-fixture-typo\n```"), "needs one \\{solution\\} directive for ex-fixture-discuss, has"),
+        (
+            _broken(6, exercise="ex-fixture-conv1-params"),
+            "the check of ex-fixture-conv1-params must come after its solution",
+        ),
+        (
+            _broken(9, tags=["hide-input"]),
+            "exercise ex-fixture-conv1-params has a solution cell \\(cell 8\\) but no check",
+        ),
+        (
+            _broken(12, tags=["solution"]),
+            "exercise ex-fixture-receptive-field already has a solution cell \\(cell 11\\)",
+        ),
+        (
+            _broken(15, "```{solution} ex-fixture-typo\n```"),
+            "needs one \\{solution\\} directive for ex-fixture-discuss, has",
+        ),
         (_broken(15, "The answer, without a directive."), "cell 15 .*needs one \\{solution\\} directive"),
         (_broken(16, tags=["check"], exercise="ex-fixture-discuss"), "ex-fixture-discuss has a written solution"),
-        (_broken(14, tags=["check"], exercise="ex-fixture-discuss"), "cell 14 .*must be a code cell, is a markdown cell"),
+        (
+            _broken(14, tags=["check"], exercise="ex-fixture-discuss"),
+            "cell 14 .*must be a code cell, is a markdown cell",
+        ),
     ],
 )
 def test_broken_conventions_raise(notebook, message):
@@ -276,7 +294,10 @@ def test_stub_keeps_the_indentation_of_the_mark():
 
 def test_command_line(tmp_path, capsys):
     assert main([str(FIXTURE), "--out", str(tmp_path), "--exercises", "ex-fixture-output-size"]) == 0
-    assert capsys.readouterr().out == f"{FIXTURE} -> {tmp_path / FIXTURE.name}: 1 exercise(s) stubbed: ex-fixture-output-size\n"
+    assert (
+        capsys.readouterr().out
+        == f"{FIXTURE} -> {tmp_path / FIXTURE.name}: 1 exercise(s) stubbed: ex-fixture-output-size\n"
+    )
     assert "raise NotImplementedError()" in cell_source(read_notebook(tmp_path / FIXTURE.name)["cells"][5])
     assert main([str(FIXTURE), "--out", str(tmp_path / "x"), "--exercises", "ex-nope"]) == 2
     assert "error: unknown exercise label(s) ['ex-nope']" in capsys.readouterr().err
@@ -300,6 +321,7 @@ def test_python_dash_m(tmp_path):
 
 
 # --- the graders against PyTorch, and their messages ------------------------------------------------
+
 
 def test_the_instructors_page_commands_work(tmp_path, capsys):
     """Every `python -m classic_cnn.assign` line of book/instructors.md runs as printed (labels included)."""
@@ -421,8 +443,12 @@ def test_a_student_sees_one_line_per_failed_check(tmp_path, monkeypatch):
     (path,) = assign([FIXTURE], tmp_path)
     notebook = nbformat.read(path, as_version=4)
     NotebookClient(notebook, timeout=120, allow_errors=True).execute()
-    errors = {index: output for index, cell in enumerate(notebook.cells) for output in cell.get("outputs", [])
-              if output.output_type == "error"}
+    errors = {
+        index: output
+        for index, cell in enumerate(notebook.cells)
+        for output in cell.get("outputs", [])
+        if output.output_type == "error"
+    }
     assert errors[6]["ename"] == "CheckFailed"
     assert errors[6]["traceback"] == [
         "✗ `output_size` is not written yet: replace `raise NotImplementedError()` with your code"

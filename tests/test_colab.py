@@ -38,12 +38,13 @@ def test_every_chapter_starts_with_the_setup_cell():
 def test_installing_on_colab_keeps_its_widgets_and_torch():
     """The package's own requirements admit what Colab ships, so the setup cell upgrades none of it."""
     import tomllib
-
     from packaging.requirements import Requirement
 
     requirements = {
         requirement.name: requirement.specifier
-        for requirement in map(Requirement, tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"])
+        for requirement in map(
+            Requirement, tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+        )
     }
     colab = {"ipywidgets": "7.7.1", "torch": "2.2.1", "torchvision": "0.17.1"}  # the oldest we promise to keep
     assert all(requirements[name].contains(version) for name, version in colab.items()), requirements
@@ -109,7 +110,18 @@ def test_setup_cell_installs_the_package_on_a_fake_colab(tmp_path):
     for name in ("pyproject.toml", "README.md"):
         shutil.copy(ROOT / name, project / name)
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation", "-w", str(tmp_path), str(project)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "-w",
+            str(tmp_path),
+            str(project),
+        ],
         check=True,
         capture_output=True,
     )
@@ -129,7 +141,9 @@ def test_setup_cell_installs_the_package_on_a_fake_colab(tmp_path):
     venv_site = Path(
         subprocess.run(
             [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-            capture_output=True, text=True, check=True,
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout.strip()
     )
     (venv_site / "_base.pth").write_text(f"{base}\n")
@@ -148,8 +162,12 @@ def test_setup_cell_installs_the_package_on_a_fake_colab(tmp_path):
 
     def run_cell(source: str) -> subprocess.CompletedProcess:
         return subprocess.run(
-            [str(python), "-c", kernel], cwd=tmp_path, capture_output=True, text=True,
-            env={**env, "CLASSIC_CNN_SOURCE": source}, timeout=120,
+            [str(python), "-c", kernel],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            env={**env, "CLASSIC_CNN_SOURCE": source},
+            timeout=120,
         )
 
     assert subprocess.run([str(python), "-c", "import classic_cnn"], env=env, capture_output=True).returncode == 1

@@ -14,7 +14,6 @@ import torch.nn.functional as F
 from classic_cnn import data
 from classic_cnn.data import Augment, DeviceLoader, OfflineFallbackWarning, load, make_patterns, sample_photo
 
-
 # --- digits ---------------------------------------------------------------------------------------
 
 
@@ -62,7 +61,11 @@ def test_standard_normalization_statistics():
 
 
 def test_patterns_are_deterministic_and_balanced():
-    first, again, other = make_patterns(200, 100, 16, seed=3), make_patterns(200, 100, 16, seed=3), make_patterns(200, 100, 16, seed=4)
+    first, again, other = (
+        make_patterns(200, 100, 16, seed=3),
+        make_patterns(200, 100, 16, seed=3),
+        make_patterns(200, 100, 16, seed=4),
+    )
     assert torch.equal(first.train_images, again.train_images) and torch.equal(first.test_labels, again.test_labels)
     assert not torch.equal(first.train_images, other.train_images)
     assert first.train_images.shape == (200, 3, 16, 16) and first.num_classes == 10
@@ -239,8 +242,10 @@ def test_loader_visits_everything_once_per_pass():
 
 def test_flip_and_shift_in_batch():
     images = torch.randn(64, 1, 6, 6)
-    loader = DeviceLoader(images, torch.arange(64), 64, augment=Augment(flip=True), generator=torch.Generator().manual_seed(1))
-    (batch, _), = list(loader)
+    loader = DeviceLoader(
+        images, torch.arange(64), 64, augment=Augment(flip=True), generator=torch.Generator().manual_seed(1)
+    )
+    ((batch, _),) = list(loader)
     flipped = torch.tensor([torch.equal(b, i.flip(2)) for b, i in zip(batch, images)])
     kept = torch.tensor([torch.equal(b, i) for b, i in zip(batch, images)])
     assert torch.all(flipped ^ kept) and 10 < flipped.sum() < 54
@@ -252,7 +257,11 @@ def test_ranks_share_the_global_batch():
 
     def batches(rank, world_size):
         generator = torch.Generator().manual_seed(7)
-        return list(DeviceLoader(images, labels, 8, shuffle=True, augment=augment, generator=generator, rank=rank, world_size=world_size))
+        return list(
+            DeviceLoader(
+                images, labels, 8, shuffle=True, augment=augment, generator=generator, rank=rank, world_size=world_size
+            )
+        )
 
     whole, halves = batches(0, 1), [batches(rank, 2) for rank in (0, 1)]
     for (x, y), (x0, y0), (x1, y1) in zip(whole, *halves):

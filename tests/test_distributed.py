@@ -20,8 +20,16 @@ def data() -> Dataset:
     generator = torch.Generator().manual_seed(0)
     labels = torch.arange(64) % 2
     images = torch.randn(64, 1, 6, 6, generator=generator) + labels.view(-1, 1, 1, 1).float()
-    return Dataset("tiny", images[:48], labels[:48], images[48:], labels[48:], ("a", "b"), "test data",
-                   augment=Augment(crop_padding=1, flip=True))  # fmt: skip
+    return Dataset(
+        "tiny",
+        images[:48],
+        labels[:48],
+        images[48:],
+        labels[48:],
+        ("a", "b"),
+        "test data",
+        augment=Augment(crop_padding=1, flip=True),
+    )
 
 
 def model() -> nn.Module:

@@ -26,10 +26,17 @@ def test_both_poolings_halve_even_sizes(overlapping):
     assert pool_output_size(32, 3, 2, padding=1) == 16 == pool_output_size(32, 2, 2)
 
 
-@pytest.mark.parametrize("switches", [
-    {}, {"overlapping": False}, {"lrn": False}, {"dropout": 0.0}, {"activation": "tanh"},
-    {"first": (7, 2, 3)},
-])
+@pytest.mark.parametrize(
+    "switches",
+    [
+        {},
+        {"overlapping": False},
+        {"lrn": False},
+        {"dropout": 0.0},
+        {"activation": "tanh"},
+        {"first": (7, 2, 3)},
+    ],
+)
 def test_small_alexnet_layout(switches):
     model = SmallAlexNet(num_classes=7, **switches)
     assert model(torch.zeros(2, 3, 32, 32)).shape == (2, 7)
@@ -63,8 +70,15 @@ def test_steps_to_error_reaches_an_easy_target_and_reports_a_hard_one():
     model = four_layer_cnn("relu", input_size=(3, 16, 16), widths=(4, 4, 4))
     easy = steps_to_error(model, data, 0.95, lr=0.01, max_steps=5, batch_size=16, window=1)
     assert easy.steps is not None and easy.steps <= 5  # below 95% error: anything better than all-wrong
-    hard = steps_to_error(four_layer_cnn("tanh", input_size=(3, 16, 16), widths=(4, 4, 4)), data, 1e-6, lr=0.01,
-                          max_steps=6, batch_size=16, window=2)
+    hard = steps_to_error(
+        four_layer_cnn("tanh", input_size=(3, 16, 16), widths=(4, 4, 4)),
+        data,
+        1e-6,
+        lr=0.01,
+        max_steps=6,
+        batch_size=16,
+        window=2,
+    )
     assert hard.steps is None and len(hard.errors) == 6
     with pytest.raises(ValueError, match="target"):
         steps_to_error(model, data, 1.5, lr=0.01)

@@ -23,8 +23,9 @@ from classic_cnn.shapes import receptive_field
 
 def grating(frequency: float, size: int = 16, angle: float = 0.0) -> torch.Tensor:
     """A cosine of ``frequency`` cycles/pixel at ``angle``, as a 1×1×size×size filter."""
-    rows, cols = torch.meshgrid(torch.arange(size, dtype=torch.float64), torch.arange(size, dtype=torch.float64),
-                                indexing="ij")  # fmt: skip
+    rows, cols = torch.meshgrid(
+        torch.arange(size, dtype=torch.float64), torch.arange(size, dtype=torch.float64), indexing="ij"
+    )
     phase = 2 * math.pi * frequency * (cols * math.cos(angle) + rows * math.sin(angle))
     return torch.cos(phase).float()[None, None]
 
@@ -63,8 +64,9 @@ def test_firing_rates_count_positive_outputs():
 
 
 def test_field_geometry_matches_receptive_field_and_gradient_support():
-    layers = nn.Sequential(nn.Conv2d(1, 1, 7, stride=2, padding=3), nn.ReLU(), nn.MaxPool2d(3, 2, padding=1),
-                           nn.Conv2d(1, 1, 5, padding=2))  # fmt: skip
+    layers = nn.Sequential(
+        nn.Conv2d(1, 1, 7, stride=2, padding=3), nn.ReLU(), nn.MaxPool2d(3, 2, padding=1), nn.Conv2d(1, 1, 5, padding=2)
+    )
     geometry = field_geometry(layers)
     assert geometry.size == receptive_field([(7, 2), (3, 2), (5, 1)]) == 27
     assert (geometry.jump, geometry.start) == (4, -3 - 2 * 1 - 4 * 2)

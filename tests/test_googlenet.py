@@ -8,8 +8,17 @@ from classic_cnn.experiments import googlenet as experiment
 from classic_cnn.models import GoogLeNetOutputs, InceptionModule, googlenet
 
 # Szegedy et al. 2014, Table 1, "ops" column (millions of multiply-adds) and the input size of each module
-TABLE_1_OPS = {"3a": (28, 128), "3b": (28, 304), "4a": (14, 73), "4b": (14, 88), "4c": (14, 100),
-               "4d": (14, 119), "4e": (14, 170), "5a": (7, 54), "5b": (7, 71)}
+TABLE_1_OPS = {
+    "3a": (28, 128),
+    "3b": (28, 304),
+    "4a": (14, 73),
+    "4b": (14, 88),
+    "4c": (14, 100),
+    "4d": (14, 119),
+    "4e": (14, 170),
+    "5a": (7, 54),
+    "5b": (7, 71),
+}
 
 
 @pytest.mark.parametrize("name", TABLE_1_OPS)
@@ -27,7 +36,9 @@ def test_bottleneck_saving_of_the_5x5_branch():
     reduced = experiment.inception_multiply_adds(experiment.TABLE_1["3a"], 28)
     assert naive["5x5"] == 28 * 28 * 32 * 5 * 5 * 192 == 120_422_400
     assert reduced["5x5"] == 28 * 28 * 16 * 192 + 28 * 28 * 32 * 5 * 5 * 16 == 12_443_648
-    assert experiment.output_channels(experiment.TABLE_1["3a"]) == InceptionModule(experiment.TABLE_1["3a"]).out_channels
+    assert (
+        experiment.output_channels(experiment.TABLE_1["3a"]) == InceptionModule(experiment.TABLE_1["3a"]).out_channels
+    )
     assert experiment.output_channels(experiment.TABLE_1["3a"], reductions=False) == 64 + 128 + 32 + 192
 
 

@@ -4,8 +4,6 @@ Oracles: the papers' tables (numbers typed from the papers), ``classic_cnn.shape
 layer list, and PyTorch's own functions for the custom layers.
 """
 
-import math
-
 import pytest
 import torch
 import torch.nn.functional as F
@@ -15,9 +13,16 @@ from classic_cnn import models as M
 from classic_cnn import summary
 from classic_cnn.models.alexnet import local_response_norm
 from classic_cnn.models.googlenet import (
-    INCEPTION_3A, INCEPTION_3B, INCEPTION_4A, INCEPTION_4B, INCEPTION_4C, INCEPTION_4D, INCEPTION_4E,
-    INCEPTION_5A, INCEPTION_5B,
-)  # fmt: skip
+    INCEPTION_3A,
+    INCEPTION_3B,
+    INCEPTION_4A,
+    INCEPTION_4B,
+    INCEPTION_4C,
+    INCEPTION_4D,
+    INCEPTION_4E,
+    INCEPTION_5A,
+    INCEPTION_5B,
+)
 from classic_cnn.models.lenet import (
     C3_TABLE,
     EuclideanRBF,
@@ -69,9 +74,13 @@ def test_classic_lenet5_has_60000_trainable_parameters_laid_out_as_in_the_paper(
     model = M.lenet5()
     assert count(model, trainable_only=True) == 60_000
     paper = {  # §II.B: trainable parameters, connections
-        "C1": (156, 122_304), "S2": (12, 5_880), "C3": (1_516, 151_600), "S4": (32, 2_000),
-        "C5": (48_120, 48_120), "F6": (10_164, 10_164),
-    }  # fmt: skip
+        "C1": (156, 122_304),
+        "S2": (12, 5_880),
+        "C3": (1_516, 151_600),
+        "S4": (32, 2_000),
+        "C5": (48_120, 48_120),
+        "F6": (10_164, 10_164),
+    }
     ours = {row.layer: (row.params, row.connections) for row in M.layer_counts(model)}
     assert {name: ours[name] for name in paper} == paper
     assert ours["output"][0] == 0  # the RBF prototypes are fixed
@@ -118,7 +127,7 @@ def test_rbf_output_is_minus_the_squared_distance_to_each_prototype():
     distances = torch.cdist(prototypes, prototypes, p=1) / 2  # Hamming distance between the ±1 bitmaps
     assert distances[~torch.eye(10, dtype=torch.bool)].min() >= 8  # ten clearly different digits
     x = torch.randn(5, 84)
-    torch.testing.assert_close(EuclideanRBF(prototypes)(x), -torch.cdist(x, prototypes) ** 2, rtol=1e-4, atol=1e-3)
+    torch.testing.assert_close(EuclideanRBF(prototypes)(x), -(torch.cdist(x, prototypes) ** 2), rtol=1e-4, atol=1e-3)
 
 
 def test_classic_lenet5_trains_with_cross_entropy_on_its_logits():
@@ -158,10 +167,19 @@ def test_local_response_norm_uses_the_papers_alpha():
 
 
 ALEXNET_SPECS = [
-    Conv(96, 11, stride=4), Pool(3, 2), Conv(256, 5, padding=2, groups=2), Pool(3, 2),
-    Conv(384, 3, padding=1), Conv(384, 3, padding=1, groups=2), Conv(256, 3, padding=1, groups=2), Pool(3, 2),
-    Flatten(), FC(4096), FC(4096), FC(1000),
-]  # fmt: skip
+    Conv(96, 11, stride=4),
+    Pool(3, 2),
+    Conv(256, 5, padding=2, groups=2),
+    Pool(3, 2),
+    Conv(384, 3, padding=1),
+    Conv(384, 3, padding=1, groups=2),
+    Conv(256, 3, padding=1, groups=2),
+    Pool(3, 2),
+    Flatten(),
+    FC(4096),
+    FC(4096),
+    FC(1000),
+]
 
 
 def test_original_alexnet_is_the_papers_grouped_network():
@@ -172,23 +190,42 @@ def test_original_alexnet_is_the_papers_grouped_network():
     assert [c.groups for c in conv.values()] == [1, 2, 1, 2, 2]  # conv3 sees both GPUs' halves
     sizes = output_sizes(model, ["features.pool1", "features.pool2", "features.conv5", "features.pool5"])
     assert sizes == {
-        "features.pool1": (96, 27, 27), "features.pool2": (256, 13, 13),
-        "features.conv5": (256, 13, 13), "features.pool5": (256, 6, 6),
-    }  # fmt: skip
+        "features.pool1": (96, 27, 27),
+        "features.pool2": (256, 13, 13),
+        "features.conv5": (256, 13, 13),
+        "features.pool5": (256, 6, 6),
+    }
     assert summary(model).macs == expected.macs
 
 
 def test_zfnet_reproduces_the_volumes_of_figure_3():
     names = ["conv1", "pool1", "conv2", "pool2", "conv3", "conv4", "conv5", "pool5"]
     sizes = output_sizes(on_meta(M.zfnet), [f"features.{name}" for name in names])
-    figure_3 = [(96, 110, 110), (96, 55, 55), (256, 26, 26), (256, 13, 13),
-                (384, 13, 13), (384, 13, 13), (256, 13, 13), (256, 6, 6)]  # fmt: skip
+    figure_3 = [
+        (96, 110, 110),
+        (96, 55, 55),
+        (256, 26, 26),
+        (256, 13, 13),
+        (384, 13, 13),
+        (384, 13, 13),
+        (256, 13, 13),
+        (256, 6, 6),
+    ]
     assert list(sizes.values()) == figure_3
     specs = [
-        Conv(96, 7, stride=2, padding=1), Pool(3, 2, ceil_mode=True), Conv(256, 5, stride=2),
-        Pool(3, 2, ceil_mode=True), Conv(384, 3, padding=1), Conv(384, 3, padding=1), Conv(256, 3, padding=1),
-        Pool(3, 2), Flatten(), FC(4096), FC(4096), FC(1000),
-    ]  # fmt: skip
+        Conv(96, 7, stride=2, padding=1),
+        Pool(3, 2, ceil_mode=True),
+        Conv(256, 5, stride=2),
+        Pool(3, 2, ceil_mode=True),
+        Conv(384, 3, padding=1),
+        Conv(384, 3, padding=1),
+        Conv(256, 3, padding=1),
+        Pool(3, 2),
+        Flatten(),
+        FC(4096),
+        FC(4096),
+        FC(1000),
+    ]
     assert count(on_meta(M.zfnet)) == trace((3, 224, 224), specs).params
 
 
@@ -223,8 +260,17 @@ def test_small_vgg_for_the_cpu_is_explicit():
 
 # --- GoogLeNet ----------------------------------------------------------------------------------
 
-TABLE_1_ROWS = [INCEPTION_3A, INCEPTION_3B, INCEPTION_4A, INCEPTION_4B, INCEPTION_4C, INCEPTION_4D,
-                INCEPTION_4E, INCEPTION_5A, INCEPTION_5B]  # fmt: skip
+TABLE_1_ROWS = [
+    INCEPTION_3A,
+    INCEPTION_3B,
+    INCEPTION_4A,
+    INCEPTION_4B,
+    INCEPTION_4C,
+    INCEPTION_4D,
+    INCEPTION_4E,
+    INCEPTION_5A,
+    INCEPTION_5B,
+]
 
 
 def test_googlenet_table_1_rows_chain_and_give_its_depths():
@@ -248,11 +294,18 @@ def test_googlenet_per_module_cost_matches_table_1():
         return sum(p.numel() for n in names for k, p in modules[n].named_parameters() if k.endswith("weight")) / 1024
 
     table = {  # row: (params K, ops M)
-        ("conv2", "conv3"): (112, 360), ("inception3a",): (159, 128), ("inception3b",): (380, 304),
-        ("inception4a",): (364, 73), ("inception4b",): (437, 88), ("inception4c",): (463, 100),
-        ("inception4d",): (580, 119), ("inception4e",): (840, 170), ("inception5a",): (1072, 54),
-        ("inception5b",): (1388, 71), ("fc",): (1000, 1),
-    }  # fmt: skip
+        ("conv2", "conv3"): (112, 360),
+        ("inception3a",): (159, 128),
+        ("inception3b",): (380, 304),
+        ("inception4a",): (364, 73),
+        ("inception4b",): (437, 88),
+        ("inception4c",): (463, 100),
+        ("inception4d",): (580, 119),
+        ("inception4e",): (840, 170),
+        ("inception5a",): (1072, 54),
+        ("inception5b",): (1388, 71),
+        ("fc",): (1000, 1),
+    }
     for names, (params, ops) in table.items():
         ours_ops = sum(rows[n].macs for n in names) / 1e6
         if names == ("inception5a",):
@@ -315,7 +368,9 @@ def test_resnet50_multiply_adds_paper_and_v15():
     assert round(v15 / 1e9, 1) == 4.1
 
 
-@pytest.mark.parametrize("depth, millions, digits", [(20, 0.27, 2), (32, 0.46, 2), (44, 0.66, 2), (56, 0.85, 2), (110, 1.7, 1)])
+@pytest.mark.parametrize(
+    "depth, millions, digits", [(20, 0.27, 2), (32, 0.46, 2), (44, 0.66, 2), (56, 0.85, 2), (110, 1.7, 1)]
+)
 def test_cifar_resnets_have_the_parameters_of_table_6(depth, millions, digits):
     resnet, plain = getattr(M, f"resnet{depth}")(), getattr(M, f"plain{depth}")()
     assert round(count(resnet) / 1e6, digits) == millions
@@ -345,15 +400,18 @@ def test_resnet_blocks_and_shortcuts():
 
 IMAGENET, CIFAR = ((3, 224, 224), 1000), ((3, 32, 32), 10)
 MODELS = {  # name: (builder, the paper's input size, classes)
-    "lenet5": (M.lenet5, (1, 32, 32), 10), "lenet5-modern": (lambda: M.lenet5("modern"), (1, 32, 32), 10),
+    "lenet5": (M.lenet5, (1, 32, 32), 10),
+    "lenet5-modern": (lambda: M.lenet5("modern"), (1, 32, 32), 10),
     "alexnet": (M.alexnet, (3, 227, 227), 1000),
-    "alexnet-torchvision": (lambda: M.alexnet(variant="torchvision"), *IMAGENET), "zfnet": (M.zfnet, *IMAGENET),
+    "alexnet-torchvision": (lambda: M.alexnet(variant="torchvision"), *IMAGENET),
+    "zfnet": (M.zfnet, *IMAGENET),
     **{f"vgg-{c}": (lambda c=c: M.vgg(c), *IMAGENET) for c in ("A", "A-LRN", "B", "C", "D", "E")},
     "vgg16-bn": (lambda: M.vgg16(batch_norm=True), *IMAGENET),
-    "googlenet": (M.googlenet, *IMAGENET), "googlenet-torchvision": (lambda: M.googlenet(variant="torchvision"), *IMAGENET),
+    "googlenet": (M.googlenet, *IMAGENET),
+    "googlenet-torchvision": (lambda: M.googlenet(variant="torchvision"), *IMAGENET),
     **{f"resnet{d}": (getattr(M, f"resnet{d}"), *IMAGENET) for d in (18, 34, 50, 101, 152)},
     **{f"{kind}{d}": (getattr(M, f"{kind}{d}"), *CIFAR) for kind in ("resnet", "plain") for d in (20, 32, 44, 56, 110)},
-}  # fmt: skip
+}
 
 
 @pytest.mark.parametrize("name", MODELS)

@@ -14,12 +14,19 @@ from classic_cnn.models.pretrained import weights_url
 TWINS = {  # ours, torchvision's (same constructor arguments)
     "alexnet": (lambda: M.alexnet(variant="torchvision"), torchvision.models.alexnet),
     **{f"vgg{d}": (getattr(M, f"vgg{d}"), getattr(torchvision.models, f"vgg{d}")) for d in (11, 13, 16, 19)},
-    **{f"vgg{d}_bn": (lambda d=d: getattr(M, f"vgg{d}")(batch_norm=True), getattr(torchvision.models, f"vgg{d}_bn"))
-       for d in (11, 13, 16, 19)},
-    "googlenet": (lambda: M.googlenet(variant="torchvision"),
-                  lambda: torchvision.models.googlenet(aux_logits=True, init_weights=False)),
-    **{f"resnet{d}": (getattr(M, f"resnet{d}"), getattr(torchvision.models, f"resnet{d}")) for d in (18, 34, 50, 101, 152)},
-}  # fmt: skip
+    **{
+        f"vgg{d}_bn": (lambda d=d: getattr(M, f"vgg{d}")(batch_norm=True), getattr(torchvision.models, f"vgg{d}_bn"))
+        for d in (11, 13, 16, 19)
+    },
+    "googlenet": (
+        lambda: M.googlenet(variant="torchvision"),
+        lambda: torchvision.models.googlenet(aux_logits=True, init_weights=False),
+    ),
+    **{
+        f"resnet{d}": (getattr(M, f"resnet{d}"), getattr(torchvision.models, f"resnet{d}"))
+        for d in (18, 34, 50, 101, 152)
+    },
+}
 
 
 def shapes(model: nn.Module) -> dict[str, tuple[int, ...]]:

@@ -148,7 +148,10 @@ def test_fc_params_matches_linear(in_features, out_features, bias):
 @pytest.mark.parametrize(
     ("call", "message"),
     [
-        (lambda: conv_output_size(5, 7), r"kernel_size 7 is larger than the padded input: input_size 5 \+ 2\*padding 0 = 5"),
+        (
+            lambda: conv_output_size(5, 7),
+            r"kernel_size 7 is larger than the padded input: input_size 5 \+ 2\*padding 0 = 5",
+        ),
         (lambda: conv_output_size(5, 3, dilation=3), r"kernel_size 3 \(dilated to 7\) is larger than the padded input"),
         (lambda: conv_output_size(7, 3, stride=0), r"stride must be >= 1, got 0"),
         (lambda: conv_output_size(7, 3, padding=-1), r"padding must be >= 0, got -1"),
@@ -170,7 +173,9 @@ def test_invalid_input_raises_a_clear_error(call, message):
 
 
 def test_tracer_names_the_layer_whose_input_depth_mismatches():
-    with pytest.raises(ValueError, match=r"layer 3 \(C3\): conv expects input depth 3, but the volume reaching it is 14×14×6"):
+    with pytest.raises(
+        ValueError, match=r"layer 3 \(C3\): conv expects input depth 3, but the volume reaching it is 14×14×6"
+    ):
         trace((1, 32, 32), [Conv(6, 5, name="C1"), Pool(2), Conv(16, 5, in_channels=3, name="C3")])
     with pytest.raises(ValueError, match=r"expects 500 input features, but the vector reaching it has 400"):
         trace((16, 5, 5), [Flatten(), FC(120, in_features=500)])
@@ -184,11 +189,19 @@ def test_tracer_names_the_layer_whose_input_depth_mismatches():
 
 LENET5 = [Conv(6, 5), Pool(2), Conv(16, 5), Pool(2), Flatten(), FC(120), FC(84), FC(10)]
 ALEXNET = [
-    Conv(96, 11, stride=4), Pool(3, 2),
-    Conv(256, 5, padding=2), Pool(3, 2),
-    Conv(384, 3, padding=1), Conv(384, 3, padding=1), Conv(256, 3, padding=1), Pool(3, 2),
-    Flatten(), FC(4096), FC(4096), FC(1000),
-]  # fmt: skip
+    Conv(96, 11, stride=4),
+    Pool(3, 2),
+    Conv(256, 5, padding=2),
+    Pool(3, 2),
+    Conv(384, 3, padding=1),
+    Conv(384, 3, padding=1),
+    Conv(256, 3, padding=1),
+    Pool(3, 2),
+    Flatten(),
+    FC(4096),
+    FC(4096),
+    FC(1000),
+]
 
 
 def vgg16_specs() -> list:
@@ -206,9 +219,20 @@ def test_lenet5_trace():
 def test_alexnet_trace():
     alexnet = trace((3, 227, 227), ALEXNET)
     assert alexnet.sizes == [
-        "227×227×3", "55×55×96", "27×27×96", "27×27×256", "13×13×256",
-        "13×13×384", "13×13×384", "13×13×256", "6×6×256", "9216", "4096", "4096", "1000",
-    ]  # fmt: skip
+        "227×227×3",
+        "55×55×96",
+        "27×27×96",
+        "27×27×256",
+        "13×13×256",
+        "13×13×384",
+        "13×13×384",
+        "13×13×256",
+        "6×6×256",
+        "9216",
+        "4096",
+        "4096",
+        "1000",
+    ]
     assert alexnet.rows[0].params == 34_944 == (11 * 11 * 3 + 1) * 96
 
 
@@ -219,9 +243,14 @@ def test_vgg16_trace_parameters_and_activations():
     # FC6 holds 7·7·512·4096 = 102,760,448 weights: three quarters of the network.
     assert vgg16.rows[-3].params == 102_760_448 + 4096
     conv_activations = [row.activations for row in vgg16.rows if row.layer.startswith("conv")]
-    assert conv_activations == [224 * 224 * 64] * 2 + [112 * 112 * 128] * 2 + [56 * 56 * 256] * 3 + [
-        28 * 28 * 512
-    ] * 3 + [14 * 14 * 512] * 3
+    assert (
+        conv_activations
+        == [224 * 224 * 64] * 2
+        + [112 * 112 * 128] * 2
+        + [56 * 56 * 256] * 3
+        + [28 * 28 * 512] * 3
+        + [14 * 14 * 512] * 3
+    )
     # Every layer output of one forward pass plus the 224×224×3 input: 15.2M numbers, 61 MB in float32 —
     # not the "24M activations ≈ 93 MB" often quoted from lecture notes (their own rows add up to 15.2M).
     # Flatten is a view and stores nothing.

@@ -34,8 +34,13 @@ pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 BROWSER_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 # Thrown on every page because sphinx-thebe declares its configuration twice (not ours): allowed by exact text.
 # (The theme's "Got invalid theme mode" error is fixed in _config.yml: html_context.default_mode.)
@@ -48,6 +53,7 @@ EXPLORER_WITH_STRIDE = "[data-explorer]:has([data-control='stride']):has([data-o
 
 def toc_pages(toc_file: Path = ROOT / "_toc.yml") -> list[str]:
     """Every document in a Jupyter Book table of contents, root first (names without suffix)."""
+
     def walk(node) -> list[str]:
         if isinstance(node, list):
             return [name for item in node for name in walk(item)]
@@ -63,6 +69,7 @@ def toc_pages(toc_file: Path = ROOT / "_toc.yml") -> list[str]:
 @contextmanager
 def serve(folder: Path):
     """Serve ``folder`` on 127.0.0.1 from a thread; yields the base URL."""
+
     class Quiet(http.server.SimpleHTTPRequestHandler):
         def log_message(self, *args):
             pass
@@ -103,7 +110,9 @@ class Visit:
         self.page.on("console", lambda message: message.type == "error" and self.errors.append(message.text))
         self.page.on("pageerror", lambda error: self.errors.append(error.message))
         self.page.on("requestfailed", lambda request: self._failed(request.url, request.failure))
-        self.page.on("response", lambda response: response.status >= 400 and self._failed(response.url, response.status))
+        self.page.on(
+            "response", lambda response: response.status >= 400 and self._failed(response.url, response.status)
+        )
         self.response = self.page.goto(base + path, wait_until="load")
 
     def _local_only(self, route):
@@ -115,7 +124,7 @@ class Visit:
 
     def _failed(self, url: str, why) -> None:
         if url.startswith(self.base):
-            self.failed.append(f"{url[len(self.base):]} ({why})")
+            self.failed.append(f"{url[len(self.base) :]} ({why})")
 
     def close(self) -> None:
         self.context.close()
@@ -186,7 +195,7 @@ def page_problems(visit: Visit, site: Path, ids_cache: dict | None = None) -> li
         if target.is_dir():
             target = target / "index.html"
         if not target.is_file():
-            problems.append(f"link: {href[len(base):]} does not exist")
+            problems.append(f"link: {href[len(base) :]} does not exist")
         elif parts.fragment and target.suffix == ".html" and unquote(parts.fragment) not in _ids_in(target, ids_cache):
             problems.append(f"link: no anchor #{parts.fragment} in {target.relative_to(site)}")
 
@@ -287,6 +296,7 @@ def screenshot(target, name: str) -> Path:
 
 # --- the real book ------------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def book_site(browser, request):
     built_book = request.getfixturevalue("built_book")  # only once chromium is known to be there
@@ -317,7 +327,8 @@ def test_explorers_follow_the_stride(browser, book_site):
     base, site = book_site
     # pages with a convolution or pooling explorer (the receptive-field explorer has a stride but no size)
     pages = [
-        name for name in toc_pages()
+        name
+        for name in toc_pages()
         if any(f'data-explorer="{kind}"' in (site / f"{name}.html").read_text() for kind in ("conv", "pool"))
     ]
     if not pages:
@@ -381,14 +392,33 @@ def write_fixture_book(folder: Path, static_dir: Path) -> None:
 
     image = new_code_cell("plot()", outputs=[output({"image/png": base64.b64encode(TINY_PNG).decode()})])
     image.metadata["mystnb"] = {"image": {"alt": "a two-pixel test image"}}
-    notebook = new_notebook(cells=[
-        new_markdown_cell("# Good page\n\nInline $y = \\lfloor (n - k)/s \\rfloor + 1$ and\n\n$$\nW_2 = \\frac{W - F + 2P}{S} + 1\n$$"),
-        new_code_cell("box", outputs=[output({"application/vnd.jupyter.widget-view+json": embedded["view_specs"][0],
-                                              "text/plain": "HBox()"})]),
-        new_code_cell("conv_explorer()", outputs=[output({"text/html": conv_explorer(input_size=7, kernel_size=3)._repr_html_(),
-                                                           "text/plain": "conv_explorer()"})]),
-        image,
-    ])
+    notebook = new_notebook(
+        cells=[
+            new_markdown_cell(
+                "# Good page\n\nInline $y = \\lfloor (n - k)/s \\rfloor + 1$ and\n\n$$\nW_2 = \\frac{W - F + 2P}{S} + 1\n$$"
+            ),
+            new_code_cell(
+                "box",
+                outputs=[
+                    output(
+                        {"application/vnd.jupyter.widget-view+json": embedded["view_specs"][0], "text/plain": "HBox()"}
+                    )
+                ],
+            ),
+            new_code_cell(
+                "conv_explorer()",
+                outputs=[
+                    output(
+                        {
+                            "text/html": conv_explorer(input_size=7, kernel_size=3)._repr_html_(),
+                            "text/plain": "conv_explorer()",
+                        }
+                    )
+                ],
+            ),
+            image,
+        ]
+    )
     notebook.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json": embedded["manager_state"]}
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(notebook, folder / "good.ipynb")
@@ -398,8 +428,9 @@ def write_fixture_book(folder: Path, static_dir: Path) -> None:
         '<img src="missing.png">\n<script>console.error("planted error")</script>\n```\n'
     )
     empty_print = new_code_cell("print()", outputs=[new_output("stream", name="stdout", text="\n")])
-    nbformat.write(new_notebook(cells=[new_markdown_cell(faults), empty_print], metadata=notebook.metadata),
-                   folder / "bad.ipynb")
+    nbformat.write(
+        new_notebook(cells=[new_markdown_cell(faults), empty_print], metadata=notebook.metadata), folder / "bad.ipynb"
+    )
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
     config["exclude_patterns"] = ["_build/*"]
     config["bibtex_bibfiles"] = [str(ROOT / "book" / "references.bib")]

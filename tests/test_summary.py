@@ -36,7 +36,7 @@ def test_summary_of_modern_lenet5_agrees_with_the_trace():
 
 def test_summary_of_vgg16_agrees_with_the_trace():
     specs = []
-    for stage, (channels, convs) in enumerate([(64, 2), (128, 2), (256, 3), (512, 3), (512, 3)]):
+    for _stage, (channels, convs) in enumerate([(64, 2), (128, 2), (256, 3), (512, 3), (512, 3)]):
         specs += [Conv(channels, 3, padding=1)] * convs + [Pool(2)]
     specs += [Flatten(), FC(4096), FC(4096), FC(1000)]
     with torch.device("meta"):
@@ -55,8 +55,14 @@ def test_summary_counts_lenet5s_own_layers():
     assert rows["C3"].macs == 10 * 10 * 60 * 25  # 60 real 5×5 kernels at 10×10 positions
     assert rows["output"].params == 0 and rows["output"].macs == 10 * 84
     assert [str(rows[name].output) for name in ("C1", "S2", "C3", "S4", "C5", "F6", "output")] == [
-        "28×28×6", "14×14×6", "10×10×16", "5×5×16", "1×1×120", "84", "10",
-    ]  # fmt: skip
+        "28×28×6",
+        "14×14×6",
+        "10×10×16",
+        "5×5×16",
+        "1×1×120",
+        "84",
+        "10",
+    ]
 
 
 def test_meta_and_real_passes_agree_and_modes_are_restored():
@@ -82,13 +88,21 @@ def test_outputs_for_people_and_programs():
     result = summary(M.lenet5("modern"))
     dicts = result.to_dicts()
     assert dicts[0] == {
-        "name": "layers.C1", "layer": "Conv2d", "output": "28×28×6", "shape": (6, 28, 28), "params": 156,
-        "activations": 4704, "macs": 117_600, "memory": 4704 * 4,
-    }  # fmt: skip
+        "name": "layers.C1",
+        "layer": "Conv2d",
+        "output": "28×28×6",
+        "shape": (6, 28, 28),
+        "params": 156,
+        "activations": 4704,
+        "macs": 117_600,
+        "memory": 4704 * 4,
+    }
     assert result.totals() == {
-        "params": result.params, "activations": result.activations, "memory": 4 * result.activations,
+        "params": result.params,
+        "activations": result.activations,
+        "memory": 4 * result.activations,
         "macs": result.macs,
-    }  # fmt: skip
+    }
     text = str(result)
     assert "layers.C3" in text and "28×28×6" in text and f"{result.params:,}" in text and "total" in text
     html = result._repr_html_()

@@ -21,8 +21,16 @@ def tiny_data(count: int = 96, seed: int = 0) -> Dataset:
     images[labels == 0, :, 1:4, 1:4] += 1
     images[labels == 1, :, 4:7, 4:7] += 1
     half = count * 3 // 4
-    return Dataset("tiny", images[:half], labels[:half], images[half:], labels[half:], ("a", "b"), "test data",
-                   augment=Augment(crop_padding=1, flip=True))  # fmt: skip
+    return Dataset(
+        "tiny",
+        images[:half],
+        labels[:half],
+        images[half:],
+        labels[half:],
+        ("a", "b"),
+        "test data",
+        augment=Augment(crop_padding=1, flip=True),
+    )
 
 
 def tiny_model(seed: int = 0, dropout: float = 0.25) -> nn.Module:
@@ -32,7 +40,9 @@ def tiny_model(seed: int = 0, dropout: float = 0.25) -> nn.Module:
     )
 
 
-RECIPE = Recipe(epochs=4, batch_size=16, lr=0.05, momentum=0.9, weight_decay=1e-3, schedule="step", step_size=2, gamma=0.5)
+RECIPE = Recipe(
+    epochs=4, batch_size=16, lr=0.05, momentum=0.9, weight_decay=1e-3, schedule="step", step_size=2, gamma=0.5
+)
 
 
 def test_same_seed_same_history():
@@ -76,12 +86,12 @@ def test_resume_equals_uninterrupted(tmp_path, monkeypatch):
 def test_resume_refuses_another_runs_checkpoint(tmp_path):
     path = tmp_path / "run.pt"
     Trainer(tiny_model(), tiny_data(), RECIPE.replace(epochs=2), seed=1, checkpoint=path, progress=False).fit()
-    for recipe, seed, data, named in (
+    for changed, seed, data, named in (
         (RECIPE.replace(lr=0.01), 1, tiny_data(), "recipe.lr: 0.05 there, 0.01 here"),
         (RECIPE, 2, tiny_data(), "seed: 1 there, 2 here"),
         (RECIPE, 1, tiny_data(count=64), "data: "),
     ):
-        trainer = Trainer(tiny_model(), data, recipe, seed=seed, checkpoint=path, progress=False)
+        trainer = Trainer(tiny_model(), data, changed, seed=seed, checkpoint=path, progress=False)
         with pytest.raises(ValueError, match=f"was written by a different run .*{re.escape(named)}"):
             trainer.fit(resume=True)
     longer = Trainer(tiny_model(), tiny_data(), RECIPE, seed=1, checkpoint=path, progress=False)
@@ -127,7 +137,9 @@ def test_nan_loss_stops_with_epoch_step_and_hint():
     steps_per_epoch = math.ceil(72 / 16)  # 5
     model = Explodes(at_call=steps_per_epoch + 3)  # epoch 2, step 3
     trainer = Trainer(model, tiny_data(), RECIPE, progress=False)
-    with pytest.raises(TrainingDiverged, match=r"loss became (nan|inf) at epoch 2, step 3 of 5.*learning rate 0.05.*0.005"):
+    with pytest.raises(
+        TrainingDiverged, match=r"loss became (nan|inf) at epoch 2, step 3 of 5.*learning rate 0.05.*0.005"
+    ):
         trainer.fit()
     assert len(trainer.history) == 1
 
@@ -149,7 +161,9 @@ def test_auxiliary_losses_weighted_0_3():
     images, labels = tiny_data().train_images[:8], tiny_data().train_labels[:8]
     output = trainer.model(images)
     logits, loss = trainer._loss(output, labels)
-    expected = F.cross_entropy(output[0], labels) + 0.3 * (F.cross_entropy(output[1], labels) + F.cross_entropy(output[2], labels))
+    expected = F.cross_entropy(output[0], labels) + 0.3 * (
+        F.cross_entropy(output[1], labels) + F.cross_entropy(output[2], labels)
+    )
     assert torch.equal(logits, output[0]) and torch.allclose(loss, expected)
     trainer.fit()  # and it trains end to end
 
@@ -188,8 +202,23 @@ def test_recipes():
 def test_command_line(tmp_path):
     from classic_cnn.train.__main__ import main
 
-    trainer = main(["--model", "lenet5", "--variant", "modern", "--data", "digits", "--epochs", "1", "--quiet",
-                    "--checkpoint", str(tmp_path / "cli.pt"), "--history", str(tmp_path / "history.json")])  # fmt: skip
+    trainer = main(
+        [
+            "--model",
+            "lenet5",
+            "--variant",
+            "modern",
+            "--data",
+            "digits",
+            "--epochs",
+            "1",
+            "--quiet",
+            "--checkpoint",
+            str(tmp_path / "cli.pt"),
+            "--history",
+            str(tmp_path / "history.json"),
+        ]
+    )
     assert trainer.epoch == 1 and (tmp_path / "cli.pt").exists() and (tmp_path / "history.json").exists()
     with pytest.raises(ValueError, match="lenet6"):
         main(["--model", "lenet6", "--data", "digits", "--epochs", "1"])
@@ -198,9 +227,9 @@ def test_command_line(tmp_path):
 def test_command_line_fits_mnist_to_lenet5(tmp_path, monkeypatch):
     """MNIST's 28×28 digits reach LeNet-5 padded to the 32×32 it is built for, with no --size."""
     import numpy as np
+    from test_data import write_idx
 
     from classic_cnn.train.__main__ import main
-    from test_data import write_idx
 
     raw = tmp_path / "MNIST" / "raw"
     raw.mkdir(parents=True)
@@ -209,8 +238,9 @@ def test_command_line_fits_mnist_to_lenet5(tmp_path, monkeypatch):
         write_idx(raw / f"{split}-images-idx3-ubyte", rng.integers(0, 256, (count, 28, 28)))
         write_idx(raw / f"{split}-labels-idx1-ubyte", np.arange(count) % 10)
     monkeypatch.setenv("CLASSIC_CNN_DATA", str(tmp_path))
-    trainer = main(["--model", "lenet5", "--data", "mnist", "--epochs", "1", "--quiet",
-                    "--checkpoint", str(tmp_path / "cli.pt")])  # fmt: skip
+    trainer = main(
+        ["--model", "lenet5", "--data", "mnist", "--epochs", "1", "--quiet", "--checkpoint", str(tmp_path / "cli.pt")]
+    )
     assert trainer.data.name == "mnist" and trainer.data.input_shape == (1, 32, 32)
 
 
@@ -220,6 +250,8 @@ def test_lenet5_reaches_98_percent_on_digits(variant, normalize):
     from classic_cnn.models import lenet5
 
     torch.manual_seed(0)
-    trainer = Trainer(lenet5(variant), load("digits", normalize=normalize), recipe("lenet5", "quick"), seed=0, progress=False)
+    trainer = Trainer(
+        lenet5(variant), load("digits", normalize=normalize), recipe("lenet5", "quick"), seed=0, progress=False
+    )
     history = trainer.fit()
     assert history.test_accuracy[-1] >= 0.98

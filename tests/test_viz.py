@@ -77,8 +77,19 @@ def test_training_curves():
 
 
 def test_volume_diagram():
-    lenet = trace((1, 32, 32), [Conv(6, 5, name="C1"), Pool(2, name="S2"), Conv(16, 5, name="C3"), Pool(2, name="S4"),
-                                Flatten(), FC(120, name="C5"), FC(84, name="F6"), FC(10, name="output")])  # fmt: skip
+    lenet = trace(
+        (1, 32, 32),
+        [
+            Conv(6, 5, name="C1"),
+            Pool(2, name="S2"),
+            Conv(16, 5, name="C3"),
+            Pool(2, name="S4"),
+            Flatten(),
+            FC(120, name="C5"),
+            FC(84, name="F6"),
+            FC(10, name="output"),
+        ],
+    )
     figure = viz.draw_volumes(lenet)
     labels = [text.get_text() for text in figure.axes[0].texts]
     assert {"32×32×1", "28×28×6", "14×14×6", "10×10×16", "5×5×16", "120", "84", "10"} <= set(labels)
@@ -104,4 +115,6 @@ def test_misclassified_and_images():
         wrong = int((model(data.test_images).argmax(1) != data.test_labels).sum())
     assert figure.get_suptitle().startswith(f"{wrong} of 360 test images misclassified")
     assert sum(1 for axis in figure.axes if axis.images) == 6
-    assert isinstance(viz.show_images(data.to_pixels(data.train_images[:4]), data.train_labels[:4], data.classes), Figure)
+    assert isinstance(
+        viz.show_images(data.to_pixels(data.train_images[:4]), data.train_labels[:4], data.classes), Figure
+    )

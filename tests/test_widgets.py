@@ -24,7 +24,8 @@ def shown(html: str, name: str) -> str:
 
 
 @pytest.mark.parametrize(
-    "n, f, s, p", [(n, f, s, p) for n, f, s, p in itertools.product((1, 3, 7, 8, 13), (1, 2, 3, 5), (1, 2, 3), (0, 1, 2))]
+    "n, f, s, p",
+    [(n, f, s, p) for n, f, s, p in itertools.product((1, 3, 7, 8, 13), (1, 2, 3, 5), (1, 2, 3), (0, 1, 2))],
 )
 def test_conv_view_matches_conv2d(n, f, s, p):
     depth, filters = 3, 4
@@ -63,8 +64,9 @@ def test_pool_view_matches_torch_pooling(n, f, s, mode):
         assert view.status == "impossible" and view.pooled == []
         return
     assert view.output_size == expected.shape[0]
-    assert torch.allclose(torch.tensor([[float(value) for value in row] for row in view.pooled], dtype=torch.float64),
-                          expected)
+    assert torch.allclose(
+        torch.tensor([[float(value) for value in row] for row in view.pooled], dtype=torch.float64), expected
+    )
 
 
 def test_example_grid_is_the_fixed_pattern():
@@ -215,8 +217,16 @@ def test_walker_specs_match_the_papers():
     assert lenet.sizes == ["32×32×1", "28×28×6", "14×14×6", "10×10×16", "5×5×16", "1×1×120", "120", "84", "10"]
     assert lenet.params == 61_706
     alexnet = trace(*ARCHITECTURES["AlexNet"])
-    assert alexnet.sizes[1:9] == ["55×55×96", "27×27×96", "27×27×256", "13×13×256", "13×13×384", "13×13×384",
-                                  "13×13×256", "6×6×256"]
+    assert alexnet.sizes[1:9] == [
+        "55×55×96",
+        "27×27×96",
+        "27×27×256",
+        "13×13×256",
+        "13×13×384",
+        "13×13×384",
+        "13×13×256",
+        "6×6×256",
+    ]
     assert alexnet.params == 62_378_344  # the single-tower AlexNet's often-quoted 62.3M
     zfnet = trace(*ARCHITECTURES["ZFNet"])
     assert [size.split("×")[0] for size in zfnet.sizes[1:9]] == ["110", "55", "26", "13", "13", "13", "13", "6"]

@@ -17,7 +17,15 @@ from pathlib import Path
 import pytest
 
 from classic_cnn import widgets
-from classic_cnn.shapes import Conv, conv_macs, conv_output_size, conv_params, pool_output_size, receptive_field, same_padding
+from classic_cnn.shapes import (
+    Conv,
+    conv_macs,
+    conv_output_size,
+    conv_params,
+    pool_output_size,
+    receptive_field,
+    same_padding,
+)
 from classic_cnn.widgets.explorers import DEFINITIONS
 from classic_cnn.widgets.render import RENDERERS
 from classic_cnn.widgets.static import SCRIPTS, library_js
@@ -62,7 +70,10 @@ def run_js(tmp_path_factory):
         (folder / "cases.json").write_text(json.dumps(cases), encoding="utf-8")
         result = subprocess.run(
             [NODE, str(folder / "harness.js"), str(folder / "library.js"), str(folder / "cases.json")],
-            capture_output=True, text=True, timeout=120, encoding="utf-8",
+            capture_output=True,
+            text=True,
+            timeout=120,
+            encoding="utf-8",
         )
         assert result.returncode == 0, result.stderr
         return json.loads(result.stdout)
@@ -81,14 +92,18 @@ def test_shipped_script_is_the_package_files():
     source_lines = []
     for name in SCRIPTS:
         text = (Path(widgets.__file__).parent / "js" / name).read_text(encoding="utf-8")
-        source_lines += [line.strip() for line in text.splitlines() if line.strip() and not line.strip().startswith("//")]
+        source_lines += [
+            line.strip() for line in text.splitlines() if line.strip() and not line.strip().startswith("//")
+        ]
     assert shipped_library() == library_js() == "\n".join(source_lines)
     assert "</script" not in library_js()
 
 
 def test_formulas_agree_with_shapes(run_js):
     cases, expected = [], []
-    for n, k, s, p, d, strict in itertools.product(range(1, 13), range(1, 7), range(1, 5), range(4), (1, 2), (False, True)):
+    for n, k, s, p, d, strict in itertools.product(
+        range(1, 13), range(1, 7), range(1, 5), range(4), (1, 2), (False, True)
+    ):
         cases.append(("formula", "convOutputSize", [n, k, s, p, d, strict]))
         expected.append(python_result(conv_output_size, n, k, s, p, d, strict=strict))
     for n, k, s, p, d, ceil, strict in itertools.product(
@@ -101,8 +116,12 @@ def test_formulas_agree_with_shapes(run_js):
         expected.append(python_result(same_padding, k, s, d))
     for layers in ([], [[3, 1]] * 3, [[11, 4], [3, 2], [5, 1], [3, 2], [3, 1]], [[7, 2], [3, 2], [3, 1, 2]]):
         cases.append(("formula", "receptiveField", [layers]))
-        expected.append(receptive_field(Conv(1, *layer[:2], dilation=layer[2] if len(layer) > 2 else 1) for layer in layers))
-    for cin, cout, k, bias, groups in itertools.product((1, 3, 4, 96), (1, 2, 6, 256), (1, 3, 5), (True, False), (1, 2)):
+        expected.append(
+            receptive_field(Conv(1, *layer[:2], dilation=layer[2] if len(layer) > 2 else 1) for layer in layers)
+        )
+    for cin, cout, k, bias, groups in itertools.product(
+        (1, 3, 4, 96), (1, 2, 6, 256), (1, 3, 5), (True, False), (1, 2)
+    ):
         cases.append(("formula", "convParams", [cin, cout, k, bias, groups]))
         expected.append(python_result(conv_params, cin, cout, k, bias, groups))
     for cin, cout, k, size, groups in itertools.product((1, 4, 192), (2, 32), (1, 5), (1, 28, 55), (1, 2)):
@@ -127,9 +146,12 @@ def render_grid() -> list[tuple[str, dict]]:
         grid.append(("pool", dict(input_size=n, kernel_size=k, stride=s, mode=mode)))
     for layers, k, s, channels in itertools.product(range(1, 6), range(1, 8), (1, 2), (1, 64, 512)):
         grid.append(("receptive-field", dict(layers=layers, kernel_size=k, stride=s, channels=channels)))
-    for size, cin, cout, k, narrow in itertools.product((1, 7, 28, 56), (1, 16, 192, 512), (1, 32, 256), (1, 3, 5, 7),
-                                                        (0, 1, 16, 64, 256)):
-        grid.append(("bottleneck", dict(size=size, in_channels=cin, out_channels=cout, kernel_size=k, bottleneck=narrow)))
+    for size, cin, cout, k, narrow in itertools.product(
+        (1, 7, 28, 56), (1, 16, 192, 512), (1, 32, 256), (1, 3, 5, 7), (0, 1, 16, 64, 256)
+    ):
+        grid.append(
+            ("bottleneck", dict(size=size, in_channels=cin, out_channels=cout, kernel_size=k, bottleneck=narrow))
+        )
     return grid
 
 
@@ -143,8 +165,10 @@ def test_rendered_views_are_identical(run_js):
         if have != hashlib.sha256(want.encode()).hexdigest():
             [full] = run_js([("render-full", kind, settings)])
             at = next((i for i, (a, b) in enumerate(zip(full, want)) if a != b), min(len(full), len(want)))
-            pytest.fail(f"{kind} {settings}: JS and Python differ at {at}:\nJS: {full[at - 60:at + 60]!r}\n"
-                        f"PY: {want[at - 60:at + 60]!r}")
+            pytest.fail(
+                f"{kind} {settings}: JS and Python differ at {at}:\nJS: {full[at - 60 : at + 60]!r}\n"
+                f"PY: {want[at - 60 : at + 60]!r}"
+            )
 
 
 def test_buttons_agree(run_js):
@@ -179,11 +203,25 @@ def test_static_explorer_recomputes_in_a_browser(tmp_path):
     document.body.setAttribute("data-probe", JSON.stringify(seen));
     </script>"""
     page = tmp_path / "page.html"
-    page.write_text(f"<!doctype html><meta charset=utf-8><body>{explorer._repr_html_()}{probe}</body>", encoding="utf-8")
+    page.write_text(
+        f"<!doctype html><meta charset=utf-8><body>{explorer._repr_html_()}{probe}</body>", encoding="utf-8"
+    )
     result = subprocess.run(
-        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-         f"--user-data-dir={tmp_path / 'profile'}", "--virtual-time-budget=5000", "--dump-dom", page.as_uri()],
-        capture_output=True, text=True, timeout=120,
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--virtual-time-budget=5000",
+            "--dump-dom",
+            page.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     found = re.search(r'<body data-probe="(.*?)">', result.stdout)
     assert found, result.stderr[-2000:]

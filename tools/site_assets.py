@@ -38,14 +38,32 @@ PACKAGES = {
     "html-manager": (
         "@jupyter-widgets/html-manager",
         "1.0.15",
-        ["dist/embed-amd.js", "dist/*.woff", "dist/*.woff2", "dist/*.ttf", "dist/*.eot", "dist/*.svg",
-         "dist/*.LICENSE.txt", "package.json"],
+        [
+            "dist/embed-amd.js",
+            "dist/*.woff",
+            "dist/*.woff2",
+            "dist/*.ttf",
+            "dist/*.eot",
+            "dist/*.svg",
+            "dist/*.LICENSE.txt",
+            "package.json",
+        ],
     ),
     "mathjax": (
         "mathjax",
         "3.2.2",
-        ["es5/tex-mml-chtml.js", "es5/input/*", "es5/output/chtml.js", "es5/output/chtml/*", "es5/a11y/*",
-         "es5/ui/*", "es5/sre/*", "es5/adaptors/*", "LICENSE", "package.json"],
+        [
+            "es5/tex-mml-chtml.js",
+            "es5/input/*",
+            "es5/output/chtml.js",
+            "es5/output/chtml/*",
+            "es5/a11y/*",
+            "es5/ui/*",
+            "es5/sre/*",
+            "es5/adaptors/*",
+            "LICENSE",
+            "package.json",
+        ],
     ),
 }
 
@@ -82,7 +100,10 @@ def fetch(static_dir: Path = STATIC_DIR, timeout_s: float = FETCH_TIMEOUT_S) -> 
         try:
             packed = subprocess.run(
                 [npm, "pack", "--loglevel=error", "--fetch-retries=1", "--pack-destination", tmp, *specs],
-                capture_output=True, text=True, timeout=timeout_s, cwd=tmp,
+                capture_output=True,
+                text=True,
+                timeout=timeout_s,
+                cwd=tmp,
             )
         except subprocess.TimeoutExpired:
             print(f"site assets: npm pack took over {timeout_s:.0f} s; the site will use CDNs")
@@ -115,6 +136,7 @@ def _extract(tarball: Path, dest: Path, keep: list[str]) -> None:
 
 
 # --- Sphinx extension ---------------------------------------------------------------------------------
+
 
 def _use_cdn_for_missing(app, config) -> None:
     static_dirs = [Path(app.confdir, path) for path in config.html_static_path]

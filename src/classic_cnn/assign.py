@@ -275,7 +275,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("notebooks", nargs="+", type=Path, help="chapter notebooks (.ipynb)")
     parser.add_argument("--out", required=True, type=Path, help="folder for the student notebooks")
     parser.add_argument(
-        "--exercises", nargs="+", metavar="LABEL", help="stub only these exercises (default: all); others keep their solution"
+        "--exercises",
+        nargs="+",
+        metavar="LABEL",
+        help="stub only these exercises (default: all); others keep their solution",
     )
     parser.add_argument(
         "--keep-solutions",
@@ -291,7 +294,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     verb = "annotated" if args.keep_solutions else "stubbed"
     for source, target in zip(args.notebooks, written):
         cells = read_notebook(target)["cells"]
-        done = [cell["metadata"]["exercise"] for cell in cells if cell.get("metadata", {}).get("nbgrader", {}).get("solution")]
+        done = [
+            cell["metadata"]["exercise"]
+            for cell in cells
+            if cell.get("metadata", {}).get("nbgrader", {}).get("solution")
+        ]
         print(f"{source} -> {target}: {len(done)} exercise(s) {verb}: {', '.join(done) or '-'}")
     return 0
 

@@ -230,9 +230,7 @@ PATTERN_CLASSES = tuple(f"{axis} {angle}°" for axis in COLOUR_AXES for angle in
 )
 
 
-def make_patterns(
-    train_size: int = 4000, test_size: int = 1000, size: int = 32, seed: int = 0
-) -> Dataset:
+def make_patterns(train_size: int = 4000, test_size: int = 1000, size: int = 32, seed: int = 0) -> Dataset:
     """Colour gratings and blobs, 10 classes: the stimuli that first-layer filters learn to detect.
 
     A grating is a sinusoid of random wavelength and phase, seen through a Gaussian window at a random
@@ -265,11 +263,15 @@ def make_patterns(
     hue = torch.deg2rad(axis * 90.0 + uniform(-20, 20))
     colour = hue.cos()[:, None] * red_green + hue.sin()[:, None] * blue_yellow + uniform(-0.4, 0.4)[:, None] * luminance
 
-    rows, cols = torch.meshgrid(torch.arange(size, dtype=torch.float32), torch.arange(size, dtype=torch.float32), indexing="ij")
+    rows, cols = torch.meshgrid(
+        torch.arange(size, dtype=torch.float32), torch.arange(size, dtype=torch.float32), indexing="ij"
+    )
     x, y = cols[None], -rows[None]  # y up, so 45° rises to the right
     centre_x, centre_y = uniform(0.3, 0.7) * size, -uniform(0.3, 0.7) * size
     width = torch.where(grating, uniform(0.18, 0.4), uniform(0.1, 0.25)) * size
-    window = torch.exp(-((x - centre_x[:, None, None]) ** 2 + (y - centre_y[:, None, None]) ** 2) / (2 * width[:, None, None] ** 2))
+    window = torch.exp(
+        -((x - centre_x[:, None, None]) ** 2 + (y - centre_y[:, None, None]) ** 2) / (2 * width[:, None, None] ** 2)
+    )
     normal = torch.deg2rad(angle + 90)  # the sinusoid varies across the stripes
     wavelength = uniform(4, 10) * size / 32
     across = x * normal.cos()[:, None, None] + y * normal.sin()[:, None, None]

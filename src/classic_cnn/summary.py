@@ -75,10 +75,17 @@ class Summary(LayerTotals):
         header = ["layer", "type", "output", "params", "activations", "memory", "MACs"]
         body = [["input", "", str(self.input), "", f"{self.input.activations:,}", _bytes(self.input.memory()), ""]]
         for row in self.rows:
-            body.append([
-                row.name, row.layer, str(row.output), f"{row.params:,}", f"{row.activations:,}",
-                _bytes(row.memory), f"{row.macs:,}",
-            ])  # fmt: skip
+            body.append(
+                [
+                    row.name,
+                    row.layer,
+                    str(row.output),
+                    f"{row.params:,}",
+                    f"{row.activations:,}",
+                    _bytes(row.memory),
+                    f"{row.macs:,}",
+                ]
+            )
         total = ["total", "", "", f"{self.params:,}", f"{self.activations:,}", _bytes(self.memory), f"{self.macs:,}"]
         return header, body, total
 
@@ -264,11 +271,15 @@ def summary(
         for group in seen:
             module, out = outputs[group]
             inside = [leaf for leaf in leaves if leaf[0] == group or leaf[0].startswith(group + ".")]
-            rows.append(SummaryRow(
-                group, type(module).__name__, _volume(out),
-                sum(p.numel() for p in module.parameters()),
-                sum(0 if reused else out_[0].numel() for _, _, out_, reused in inside),
-                sum(_multiply_adds(leaf, out_) for _, leaf, out_, _ in inside),
-            ))  # fmt: skip
+            rows.append(
+                SummaryRow(
+                    group,
+                    type(module).__name__,
+                    _volume(out),
+                    sum(p.numel() for p in module.parameters()),
+                    sum(0 if reused else out_[0].numel() for _, _, out_, reused in inside),
+                    sum(_multiply_adds(leaf, out_) for _, leaf, out_, _ in inside),
+                )
+            )
     model_name = getattr(model, "name", None) or type(model).__name__
     return Summary(str(model_name), Volume(*input_size), tuple(rows), sum(p.numel() for p in model.parameters()))

@@ -24,7 +24,9 @@ def _grid(count: int, columns: int | None) -> tuple[int, int]:
 
 
 def _figure(rows: int, columns: int, cell: float, title: str | None) -> tuple[Figure, list]:
-    figure, axes = plt.subplots(rows, columns, figsize=(columns * cell, rows * cell + (0.4 if title else 0)), squeeze=False)
+    figure, axes = plt.subplots(
+        rows, columns, figsize=(columns * cell, rows * cell + (0.4 if title else 0)), squeeze=False
+    )
     for axis in axes.flat:
         axis.set_xticks([])
         axis.set_yticks([])
@@ -55,7 +57,10 @@ def _layer(model: nn.Module, layer: str | nn.Module | None, kind: type = nn.Modu
 
 
 def show_filters(
-    model: nn.Module | Tensor, layer: str | nn.Module | None = None, columns: int | None = None, title: str | None = None
+    model: nn.Module | Tensor,
+    layer: str | nn.Module | None = None,
+    columns: int | None = None,
+    title: str | None = None,
 ) -> Figure:
     """The filters of a convolution as a grid of images, each normalized to its own range (AlexNet Fig. 3).
 
@@ -147,7 +152,9 @@ def show_activations(
         raise ValueError(f"layer {name!r} output has shape {tuple(output.shape)}; expected maps (C, H, W) or a vector")
     maps = output[:max_maps]
     rows, cols = _grid(len(maps), columns)
-    caption = title or f"{name}: {min(len(output), max_maps)} of {len(output)} maps, {output.shape[1]}×{output.shape[2]}"
+    caption = (
+        title or f"{name}: {min(len(output), max_maps)} of {len(output)} maps, {output.shape[1]}×{output.shape[2]}"
+    )
     figure, axes = _figure(rows, cols, 1.0, caption)
     for axis, activation in zip(axes, maps):
         axis.imshow(activation.numpy(), cmap="viridis", interpolation="nearest")
@@ -162,7 +169,9 @@ def plot_history(history, title: str | None = None) -> Figure:
     figure, (loss_axis, accuracy_axis) = plt.subplots(1, 2, figsize=(10, 3.5))
     for split, style in (("train", "-"), ("test", "--")):
         loss_axis.plot(values["epoch"], values[f"{split}_loss"], style, marker=".", label=split)
-        accuracy_axis.plot(values["epoch"], [100 * a for a in values[f"{split}_accuracy"]], style, marker=".", label=split)
+        accuracy_axis.plot(
+            values["epoch"], [100 * a for a in values[f"{split}_accuracy"]], style, marker=".", label=split
+        )
     loss_axis.set(xlabel="epoch", ylabel="cross-entropy loss", title="loss")
     accuracy_axis.set(xlabel="epoch", ylabel="accuracy (%)", title="accuracy")
     for axis in (loss_axis, accuracy_axis):
@@ -213,10 +222,22 @@ def draw_volumes(trace: LayerTotals, title: str | None = None, max_layers: int =
             width = 0.1 + 0.9 * math.sqrt(volume.channels) / largest_depth
             skew = side * 0.3
             front = [(x, -side / 2), (x + width, -side / 2), (x + width, side / 2), (x, side / 2)]
-            top = [(x, side / 2), (x + width, side / 2), (x + width + skew, side / 2 + skew), (x + skew, side / 2 + skew)]
-            right = [(x + width, -side / 2), (x + width + skew, -side / 2 + skew), (x + width + skew, side / 2 + skew), (x + width, side / 2)]
+            top = [
+                (x, side / 2),
+                (x + width, side / 2),
+                (x + width + skew, side / 2 + skew),
+                (x + skew, side / 2 + skew),
+            ]
+            right = [
+                (x + width, -side / 2),
+                (x + width + skew, -side / 2 + skew),
+                (x + width + skew, side / 2 + skew),
+                (x + width, side / 2),
+            ]
             for face, shade in ((front, 0.85), (top, 0.6), (right, 0.45)):
-                axis.add_patch(Polygon(face, closed=True, facecolor=colour, alpha=shade, edgecolor="black", linewidth=0.6))
+                axis.add_patch(
+                    Polygon(face, closed=True, facecolor=colour, alpha=shade, edgecolor="black", linewidth=0.6)
+                )
         centre = x + (width + skew) / 2
         axis.text(centre, -1.55, str(volume), ha="center", va="top", fontsize=8)
         axis.text(centre, 1.75, name, ha="center", va="bottom", fontsize=8, weight="bold")
@@ -256,7 +277,9 @@ def show_images(
 
 
 @torch.no_grad()
-def show_misclassified(model: nn.Module, data, split: str = "test", count: int = 16, columns: int | None = None) -> Figure:
+def show_misclassified(
+    model: nn.Module, data, split: str = "test", count: int = 16, columns: int | None = None
+) -> Figure:
     """The first ``count`` test images the model gets wrong, titled "true → predicted"."""
     if split not in ("test", "train"):
         raise ValueError(f"split must be 'test' or 'train', got {split!r}")

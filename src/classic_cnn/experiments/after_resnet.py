@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import torch
-from torch import Tensor, nn
+from torch import nn
 
 from classic_cnn.data import Dataset, load
 from classic_cnn.models.googlenet import InceptionModule
@@ -30,15 +30,29 @@ if TYPE_CHECKING:
 # paddings are ours: 1 on the 3×3 convolutions before the last one, none on the last, which is what turns
 # 32×32 into the 6×6 the paper averages over.
 MODEL_C: list[Spec] = [
-    Conv(96, 3, padding=1), Conv(96, 3, padding=1), Pool(3, stride=2, padding=1),
-    Conv(192, 3, padding=1), Conv(192, 3, padding=1), Pool(3, stride=2, padding=1),
-    Conv(192, 3), Conv(192, 1), Conv(10, 1), GlobalAvgPool(),
-]  # fmt: skip
+    Conv(96, 3, padding=1),
+    Conv(96, 3, padding=1),
+    Pool(3, stride=2, padding=1),
+    Conv(192, 3, padding=1),
+    Conv(192, 3, padding=1),
+    Pool(3, stride=2, padding=1),
+    Conv(192, 3),
+    Conv(192, 1),
+    Conv(10, 1),
+    GlobalAvgPool(),
+]
 ALL_CNN_C: list[Spec] = [
-    Conv(96, 3, padding=1), Conv(96, 3, padding=1), Conv(96, 3, stride=2, padding=1),
-    Conv(192, 3, padding=1), Conv(192, 3, padding=1), Conv(192, 3, stride=2, padding=1),
-    Conv(192, 3), Conv(192, 1), Conv(10, 1), GlobalAvgPool(),
-]  # fmt: skip
+    Conv(96, 3, padding=1),
+    Conv(96, 3, padding=1),
+    Conv(96, 3, stride=2, padding=1),
+    Conv(192, 3, padding=1),
+    Conv(192, 3, padding=1),
+    Conv(192, 3, stride=2, padding=1),
+    Conv(192, 3),
+    Conv(192, 1),
+    Conv(10, 1),
+    GlobalAvgPool(),
+]
 
 
 def alphago_policy(filters: int = 192) -> list[Spec]:
@@ -76,8 +90,16 @@ def build(specs: Sequence[Spec], in_channels: int = 3, *, batch_norm: bool = Tru
     for index, spec in enumerate(specs):
         last = index == weighted[-1]
         if isinstance(spec, Conv):
-            layers.append(nn.Conv2d(depth, spec.out_channels, spec.kernel_size, spec.stride, spec.padding,
-                                    bias=spec.bias and not batch_norm))  # fmt: skip
+            layers.append(
+                nn.Conv2d(
+                    depth,
+                    spec.out_channels,
+                    spec.kernel_size,
+                    spec.stride,
+                    spec.padding,
+                    bias=spec.bias and not batch_norm,
+                )
+            )
             depth = spec.out_channels
             if batch_norm and not last:
                 layers.append(nn.BatchNorm2d(depth))
@@ -103,21 +125,52 @@ def build(specs: Sequence[Spec], in_channels: int = 3, *, batch_norm: bool = Tru
 
 SKETCH_SPECS: dict[str, list[Spec]] = {
     # 5×5 convolutions and average pooling, three fully connected layers (LeNet-5's C1-S2-C3-S4-C5-F6).
-    "LeNet-5": [Conv(6, 5, padding=2), Pool(2, kind="avg"), Conv(16, 5), Pool(2, kind="avg"),
-                Flatten(), FC(120), FC(84), FC(10)],
+    "LeNet-5": [
+        Conv(6, 5, padding=2),
+        Pool(2, kind="avg"),
+        Conv(16, 5),
+        Pool(2, kind="avg"),
+        Flatten(),
+        FC(120),
+        FC(84),
+        FC(10),
+    ],
     # A large first filter, overlapping max pooling, five convolutions, three fully connected layers.
-    "AlexNet": [Conv(32, 5, padding=2), Pool(3, 2, padding=1), Conv(64, 5, padding=2), Pool(3, 2, padding=1),
-                Conv(96, 3, padding=1), Conv(96, 3, padding=1), Conv(64, 3, padding=1), Pool(3, 2, padding=1),
-                Flatten(), FC(256), FC(256), FC(10)],
+    "AlexNet": [
+        Conv(32, 5, padding=2),
+        Pool(3, 2, padding=1),
+        Conv(64, 5, padding=2),
+        Pool(3, 2, padding=1),
+        Conv(96, 3, padding=1),
+        Conv(96, 3, padding=1),
+        Conv(64, 3, padding=1),
+        Pool(3, 2, padding=1),
+        Flatten(),
+        FC(256),
+        FC(256),
+        FC(10),
+    ],
     # Only 3×3 convolutions in blocks of two or three, 2×2 max pooling, three fully connected layers.
-    "VGG": [Conv(16, 3, padding=1), Conv(16, 3, padding=1), Pool(2),
-            Conv(32, 3, padding=1), Conv(32, 3, padding=1), Pool(2),
-            Conv(64, 3, padding=1), Conv(64, 3, padding=1), Conv(64, 3, padding=1), Pool(2),
-            Flatten(), FC(128), FC(128), FC(10)],
+    "VGG": [
+        Conv(16, 3, padding=1),
+        Conv(16, 3, padding=1),
+        Pool(2),
+        Conv(32, 3, padding=1),
+        Conv(32, 3, padding=1),
+        Pool(2),
+        Conv(64, 3, padding=1),
+        Conv(64, 3, padding=1),
+        Conv(64, 3, padding=1),
+        Pool(2),
+        Flatten(),
+        FC(128),
+        FC(128),
+        FC(10),
+    ],
     # All-CNN-C at a quarter of the width: strided convolutions, no pooling, no fully connected layer.
     "All-CNN-C": scaled(ALL_CNN_C, 0.25, 10),
     "Model C (pooling)": scaled(MODEL_C, 0.25, 10),
-}  # fmt: skip
+}
 
 # (in_channels, 1x1, 3x3 reduce, 3x3, 5x5 reduce, 5x5, pool proj), a quarter of GoogLeNet's 3a, 3b and 4a.
 SKETCH_INCEPTION = ((32, 16, 24, 32, 4, 8, 8), (64, 32, 32, 48, 8, 24, 16), (120, 48, 24, 52, 4, 12, 16))
@@ -133,10 +186,17 @@ def googlenet_sketch(num_classes: int = 10) -> nn.Sequential:
     """A stem, three Inception modules (with batch norm), global average pooling and one fully connected layer."""
     first, second, third = SKETCH_INCEPTION
     return nn.Sequential(
-        nn.Conv2d(3, 32, 3, padding=1), nn.BatchNorm2d(32), nn.ReLU(inplace=True),
-        InceptionModule(first, "torchvision"), InceptionModule(second, "torchvision"), nn.MaxPool2d(3, 2, padding=1),
-        InceptionModule(third, "torchvision"), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(inception_depth(third), num_classes),
-    )  # fmt: skip
+        nn.Conv2d(3, 32, 3, padding=1),
+        nn.BatchNorm2d(32),
+        nn.ReLU(inplace=True),
+        InceptionModule(first, "torchvision"),
+        InceptionModule(second, "torchvision"),
+        nn.MaxPool2d(3, 2, padding=1),
+        InceptionModule(third, "torchvision"),
+        nn.AdaptiveAvgPool2d(1),
+        nn.Flatten(),
+        nn.Linear(inception_depth(third), num_classes),
+    )
 
 
 def resnet_sketch(num_classes: int = 10, image_size: int = 16) -> CifarResNet:
@@ -181,13 +241,17 @@ def weight_depth(model: nn.Module, input_size: Sequence[int]) -> int:
     a residual block, or the parallel branches of an Inception module, add no depth.
     """
     state = {name: torch.empty_like(value, device="meta") for name, value in model.state_dict().items()}
-    params = {name: torch.empty_like(value, device="meta", requires_grad=True) for name, value in model.named_parameters()}
+    params = {
+        name: torch.empty_like(value, device="meta", requires_grad=True) for name, value in model.named_parameters()
+    }
     state.update(params)
     was_training = model.training
     model.eval()
     try:
         try:
-            output = torch.func.functional_call(model, state, (torch.zeros(1, *input_size, device="meta"),), strict=False)
+            output = torch.func.functional_call(
+                model, state, (torch.zeros(1, *input_size, device="meta"),), strict=False
+            )
         except (RuntimeError, NotImplementedError):  # a layer that the meta device cannot run: use real zeros
             output = model(torch.zeros(1, *input_size))
     finally:
@@ -216,7 +280,7 @@ def weight_depth(model: nn.Module, input_size: Sequence[int]) -> int:
         sys.setrecursionlimit(limit)
 
 
-def plot_accuracy_vs_cost(panels: dict[str, Sequence[dict]]) -> "Figure":
+def plot_accuracy_vs_cost(panels: dict[str, Sequence[dict]]) -> Figure:
     """Accuracy against multiply-adds (log scale), bubble area proportional to parameters; one panel per entry.
 
     ``panels`` maps a panel title to rows: dicts with ``name``, ``macs``, ``params`` and ``accuracy`` (%).
@@ -229,8 +293,15 @@ def plot_accuracy_vs_cost(panels: dict[str, Sequence[dict]]) -> "Figure":
         for index, row in enumerate(rows):
             area = 40 + 1500 * row["params"] / largest
             axis.scatter(row["macs"], row["accuracy"], s=area, alpha=0.5, color=plt.cm.tab10(index % 10))
-            axis.annotate(row["name"], (row["macs"], row["accuracy"]), fontsize=7, ha="center", va="bottom",
-                          xytext=(0, 7), textcoords="offset points")  # fmt: skip
+            axis.annotate(
+                row["name"],
+                (row["macs"], row["accuracy"]),
+                fontsize=7,
+                ha="center",
+                va="bottom",
+                xytext=(0, 7),
+                textcoords="offset points",
+            )
         axis.set_xscale("log")
         axis.margins(x=0.15, y=0.15)
         axis.set(xlabel="multiply-adds per image (log scale)", ylabel="accuracy (%)", title=title)
@@ -256,18 +327,38 @@ class ComparisonSetup:
 
 COMPARISON: dict[Profile, ComparisonSetup] = {
     "quick": ComparisonSetup(
-        data="patterns", image_size=16, train_images=2000,
-        recipe=Recipe(epochs=6, batch_size=64, lr=0.05, momentum=0.9, weight_decay=5e-4, schedule="cosine",
-                      data="patterns", source="SGD with momentum, cosine-annealed over 6 epochs"),
+        data="patterns",
+        image_size=16,
+        train_images=2000,
+        recipe=Recipe(
+            epochs=6,
+            batch_size=64,
+            lr=0.05,
+            momentum=0.9,
+            weight_decay=5e-4,
+            schedule="cosine",
+            data="patterns",
+            source="SGD with momentum, cosine-annealed over 6 epochs",
+        ),
         note="2,000 generated 16×16 colour patterns, 6 epochs each, on a CPU",
     ),
     "full": ComparisonSetup(
-        data="cifar10", image_size=32, train_images=None,
-        recipe=Recipe(epochs=30, batch_size=128, lr=0.05, momentum=0.9, weight_decay=5e-4, schedule="cosine",
-                      data="cifar10", source="SGD with momentum, cosine-annealed over 30 epochs"),
+        data="cifar10",
+        image_size=32,
+        train_images=None,
+        recipe=Recipe(
+            epochs=30,
+            batch_size=128,
+            lr=0.05,
+            momentum=0.9,
+            weight_decay=5e-4,
+            schedule="cosine",
+            data="cifar10",
+            source="SGD with momentum, cosine-annealed over 30 epochs",
+        ),
         note="CIFAR-10 (50,000 images, 32×32), 30 epochs each, on a GPU",
     ),
-}  # fmt: skip
+}
 
 
 def comparison_data(setup: ComparisonSetup) -> Dataset:

@@ -70,23 +70,42 @@ class SmallAlexNet(nn.Module):
         norm = local_response_norm if lrn else nn.Identity
         w1, w2, w3, w4, w5 = widths
         self.input_size = tuple(input_size)
-        self.features = nn.Sequential(OrderedDict([
-            ("conv1", nn.Conv2d(channels, w1, kernel_size, stride, padding)), ("act1", activation_layer(activation)),
-            ("norm1", norm()), ("pool1", max_pool(overlapping)),
-            ("conv2", nn.Conv2d(w1, w2, 5, padding=2)), ("act2", activation_layer(activation)),
-            ("norm2", norm()), ("pool2", max_pool(overlapping)),
-            ("conv3", nn.Conv2d(w2, w3, 3, padding=1)), ("act3", activation_layer(activation)),
-            ("conv4", nn.Conv2d(w3, w4, 3, padding=1)), ("act4", activation_layer(activation)),
-            ("conv5", nn.Conv2d(w4, w5, 3, padding=1)), ("act5", activation_layer(activation)),
-            ("pool5", max_pool(overlapping)),
-        ]))  # fmt: skip
+        self.features = nn.Sequential(
+            OrderedDict(
+                [
+                    ("conv1", nn.Conv2d(channels, w1, kernel_size, stride, padding)),
+                    ("act1", activation_layer(activation)),
+                    ("norm1", norm()),
+                    ("pool1", max_pool(overlapping)),
+                    ("conv2", nn.Conv2d(w1, w2, 5, padding=2)),
+                    ("act2", activation_layer(activation)),
+                    ("norm2", norm()),
+                    ("pool2", max_pool(overlapping)),
+                    ("conv3", nn.Conv2d(w2, w3, 3, padding=1)),
+                    ("act3", activation_layer(activation)),
+                    ("conv4", nn.Conv2d(w3, w4, 3, padding=1)),
+                    ("act4", activation_layer(activation)),
+                    ("conv5", nn.Conv2d(w4, w5, 3, padding=1)),
+                    ("act5", activation_layer(activation)),
+                    ("pool5", max_pool(overlapping)),
+                ]
+            )
+        )
         with torch.no_grad():
             flat = self.features(torch.zeros(1, *input_size)).numel()
-        self.classifier = nn.Sequential(OrderedDict([
-            ("fc6", nn.Linear(flat, hidden)), ("act6", activation_layer(activation)), ("drop6", nn.Dropout(dropout)),
-            ("fc7", nn.Linear(hidden, hidden)), ("act7", activation_layer(activation)), ("drop7", nn.Dropout(dropout)),
-            ("fc8", nn.Linear(hidden, num_classes)),
-        ]))  # fmt: skip
+        self.classifier = nn.Sequential(
+            OrderedDict(
+                [
+                    ("fc6", nn.Linear(flat, hidden)),
+                    ("act6", activation_layer(activation)),
+                    ("drop6", nn.Dropout(dropout)),
+                    ("fc7", nn.Linear(hidden, hidden)),
+                    ("act7", activation_layer(activation)),
+                    ("drop7", nn.Dropout(dropout)),
+                    ("fc8", nn.Linear(hidden, num_classes)),
+                ]
+            )
+        )
 
         initialize(self, activation)
 
@@ -165,8 +184,9 @@ def steps_to_error(
     optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum)
     loss_function = nn.CrossEntropyLoss()
     generator = torch.Generator().manual_seed(seed)
-    loader = DeviceLoader(data.train_images, data.train_labels, batch_size, shuffle=True, augment=Augment(),
-                          generator=generator)  # fmt: skip
+    loader = DeviceLoader(
+        data.train_images, data.train_labels, batch_size, shuffle=True, augment=Augment(), generator=generator
+    )
     recent: list[float] = []
     errors: list[float] = []
     started = time.perf_counter()
@@ -208,11 +228,11 @@ class ReluVsTanh:
 
 RELU_VS_TANH: dict[str, ReluVsTanh] = {
     # CPU: the embedded colour patterns at 16×16 and a narrow network, a few hundred steps per run.
-    "quick": ReluVsTanh("patterns", 16, (16, 16, 32), lr=0.01, target=0.25, max_steps=600, batch_size=64,
-                        seeds=(0, 1)),
+    "quick": ReluVsTanh("patterns", 16, (16, 16, 32), lr=0.01, target=0.25, max_steps=600, batch_size=64, seeds=(0, 1)),
     # GPU: CIFAR-10 at 32×32, as in the paper's Fig. 1 (25% training error), more seeds.
-    "full": ReluVsTanh("cifar10", 32, (32, 32, 64), lr=0.01, target=0.25, max_steps=20_000, batch_size=128,
-                       seeds=(0, 1, 2)),
+    "full": ReluVsTanh(
+        "cifar10", 32, (32, 32, 64), lr=0.01, target=0.25, max_steps=20_000, batch_size=128, seeds=(0, 1, 2)
+    ),
 }
 
 

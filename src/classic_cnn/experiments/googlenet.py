@@ -16,18 +16,34 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from classic_cnn.models.googlenet import (
-    INCEPTION_3A, INCEPTION_3B, INCEPTION_4A, INCEPTION_4B, INCEPTION_4C, INCEPTION_4D, INCEPTION_4E,
-    INCEPTION_5A, INCEPTION_5B, GoogLeNetOutputs, InceptionModule, inception_stages,
-)  # fmt: skip
+    INCEPTION_3A,
+    INCEPTION_3B,
+    INCEPTION_4A,
+    INCEPTION_4B,
+    INCEPTION_4C,
+    INCEPTION_4D,
+    INCEPTION_4E,
+    INCEPTION_5A,
+    INCEPTION_5B,
+    GoogLeNetOutputs,
+    InceptionModule,
+    inception_stages,
+)
 from classic_cnn.profile import Profile, active_profile
 from classic_cnn.shapes import conv_macs
 from classic_cnn.train import Recipe, recipe
 
 TABLE_1 = {
-    "3a": INCEPTION_3A, "3b": INCEPTION_3B,
-    "4a": INCEPTION_4A, "4b": INCEPTION_4B, "4c": INCEPTION_4C, "4d": INCEPTION_4D, "4e": INCEPTION_4E,
-    "5a": INCEPTION_5A, "5b": INCEPTION_5B,
-}  # fmt: skip
+    "3a": INCEPTION_3A,
+    "3b": INCEPTION_3B,
+    "4a": INCEPTION_4A,
+    "4b": INCEPTION_4B,
+    "4c": INCEPTION_4C,
+    "4d": INCEPTION_4D,
+    "4e": INCEPTION_4E,
+    "5a": INCEPTION_5A,
+    "5b": INCEPTION_5B,
+}
 
 
 def inception_multiply_adds(row: tuple[int, ...], size: int, reductions: bool = True) -> dict[str, int]:
@@ -38,7 +54,9 @@ def inception_multiply_adds(row: tuple[int, ...], size: int, reductions: bool = 
     pooling branch passes the input through unchanged (no multiply-adds, but all its channels).
     """
     if len(row) != 7:
-        raise ValueError(f"an Inception row has 7 numbers (in, 1x1, 3x3 reduce, 3x3, 5x5 reduce, 5x5, pool proj), got {row}")
+        raise ValueError(
+            f"an Inception row has 7 numbers (in, 1x1, 3x3 reduce, 3x3, 5x5 reduce, 5x5, pool proj), got {row}"
+        )
     in_channels, ch1x1, reduce3, ch3x3, reduce5, ch5x5, pool_proj = row
     if reductions:
         return {
@@ -64,7 +82,9 @@ def output_channels(row: tuple[int, ...], reductions: bool = True) -> int:
 def _weight_layers(module: nn.Module) -> int:
     """Layers with parameters along the longest path through ``module`` (Inception: its deepest branch)."""
     if isinstance(module, InceptionModule):
-        return max(_weight_layers(branch) for branch in (module.branch1, module.branch2, module.branch3, module.branch4))
+        return max(
+            _weight_layers(branch) for branch in (module.branch1, module.branch2, module.branch3, module.branch4)
+        )
     if isinstance(module, (nn.Conv2d, nn.Linear)):
         return 1
     return sum(_weight_layers(child) for child in module.children())
@@ -123,8 +143,15 @@ class SmallGoogLeNet(nn.Module):
     :class:`~classic_cnn.train.Trainer` adds the auxiliary losses with the recipe's ``aux_weight`` (0.3).
     """
 
-    def __init__(self, num_classes: int = 10, width: float = 0.125, aux_logits: bool = True, in_channels: int = 3,
-                 input_size: int = 32, dropout: float = 0.4):
+    def __init__(
+        self,
+        num_classes: int = 10,
+        width: float = 0.125,
+        aux_logits: bool = True,
+        in_channels: int = 3,
+        input_size: int = 32,
+        dropout: float = 0.4,
+    ):
         super().__init__()
         if input_size % 8 or input_size < 16:
             raise ValueError(f"input_size must be a multiple of 8 and at least 16 (three poolings), got {input_size}")

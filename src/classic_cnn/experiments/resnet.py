@@ -42,9 +42,18 @@ class DegradationSetup:
 DEGRADATION: dict[Profile, DegradationSetup] = {
     # Digits need no colour; 16×16 keeps 56 layers inside a CPU budget. Half-width stages (8, 16, 32 filters).
     "quick": DegradationSetup(
-        data="digits", image_size=16, depths=(20, 56), width=0.5,
+        data="digits",
+        image_size=16,
+        depths=(20, 56),
+        width=0.5,
         recipe=Recipe(
-            epochs=5, batch_size=64, lr=0.02, momentum=0.9, weight_decay=1e-4, schedule="cosine", data="digits",
+            epochs=5,
+            batch_size=64,
+            lr=0.02,
+            momentum=0.9,
+            weight_decay=1e-4,
+            schedule="cosine",
+            data="digits",
             source="He et al.'s SGD (momentum 0.9, decay 1e-4), cosine-annealed over 5 epochs from lr 0.02: "
             "with 115 steps instead of 64k, lr 0.1 stalls both 56-layer networks (the paper warms ResNet-110 "
             "up at 0.01 for the same reason)",
@@ -53,10 +62,14 @@ DEGRADATION: dict[Profile, DegradationSetup] = {
     ),
     # The paper's Fig. 6: CIFAR-10, full width, 64k iterations (164 epochs) with lr 0.1 divided at 32k and 48k.
     "full": DegradationSetup(
-        data="cifar10", image_size=32, depths=(20, 56), width=1.0, recipe=PAPER_RECIPES["resnet-cifar"],
+        data="cifar10",
+        image_size=32,
+        depths=(20, 56),
+        width=1.0,
+        recipe=PAPER_RECIPES["resnet-cifar"],
         note="CIFAR-10 at full width with the paper's schedule (He et al. 2016, Sec. 4.2)",
     ),
-}  # fmt: skip
+}
 
 
 def as_colour(data: Dataset) -> Dataset:
@@ -133,7 +146,7 @@ def gradient_norms(model: nn.Module, images: Tensor, labels: Tensor) -> list[flo
     return norms
 
 
-def plot_training_errors(result: DegradationResult, title: str | None = None) -> "Figure":
+def plot_training_errors(result: DegradationResult, title: str | None = None) -> Figure:
     """Training error (left) and test error (right) per epoch of the four networks, as the paper's Fig. 6."""
     import matplotlib.pyplot as plt
 
@@ -156,7 +169,7 @@ def plot_training_errors(result: DegradationResult, title: str | None = None) ->
     return figure
 
 
-def plot_gradient_norms(norms: dict[str, list[float]], title: str | None = None) -> "Figure":
+def plot_gradient_norms(norms: dict[str, list[float]], title: str | None = None) -> Figure:
     """Gradient norm per convolution (input side on the left), one line per network, on a log scale."""
     import matplotlib.pyplot as plt
 
@@ -171,7 +184,7 @@ def plot_gradient_norms(norms: dict[str, list[float]], title: str | None = None)
     return figure
 
 
-def html_table(header: list[str], rows: list[list[object]]) -> "HTML":
+def html_table(header: list[str], rows: list[list[object]]) -> HTML:
     """A table for a notebook page: numbers with thousands separators, first column left, others right.
 
     HTML rather than Markdown, because the book renders Markdown outputs as CommonMark, which has no tables.

@@ -154,11 +154,11 @@ DEPTH_SETTINGS: dict[Profile, DepthSettings] = {
     # CPU: an eighth of the filters (8 → 64 instead of 64 → 512) on the embedded 32×32 colour patterns, at the
     # paper's learning rate. Measured on 2 cores, ~40 s a run: with batch norm 67-97% test accuracy (seeds 0-2,
     # 1 or 2 threads); plain, chance. At 6 epochs the batch-norm run was still on its plateau for some seeds.
-    "quick": DepthSettings("quick", "E", width=0.125, input_size=32, data="patterns", epochs=12, batch_size=32,
-                           lr=0.01),
+    "quick": DepthSettings(
+        "quick", "E", width=0.125, input_size=32, data="patterns", epochs=12, batch_size=32, lr=0.01
+    ),
     # GPU: the paper's widths and learning rate on CIFAR-10 (the classifier then sees 1×1×512 features).
-    "full": DepthSettings("full", "E", width=1.0, input_size=32, data="cifar10", epochs=30, batch_size=128,
-                          lr=0.01),
+    "full": DepthSettings("full", "E", width=1.0, input_size=32, data="cifar10", epochs=30, batch_size=128, lr=0.01),
 }
 
 

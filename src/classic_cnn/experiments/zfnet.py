@@ -96,8 +96,11 @@ def field_geometry(layers: nn.Module) -> FieldGeometry:
     for module in layers.modules() if not isinstance(layers, (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d)) else [layers]:
         if isinstance(module, (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d)):
             kernel, stride, padding, dilation = (
-                module.kernel_size, module.stride, module.padding, getattr(module, "dilation", 1)
-            )  # fmt: skip
+                module.kernel_size,
+                module.stride,
+                module.padding,
+                getattr(module, "dilation", 1),
+            )
             values = [k if isinstance(k, int) else k[0] for k in (kernel, stride, padding, dilation)]
             pairs = [k for k in (kernel, stride, padding, dilation) if not isinstance(k, int)]
             if any(p[0] != p[1] for p in pairs):
@@ -175,11 +178,22 @@ class FirstLayerComparison:
 
 FIRST_LAYER: dict[str, FirstLayerComparison] = {
     # CPU: the embedded colour patterns at 32×32, the papers' kernels and strides, a few hundred steps.
-    "quick": FirstLayerComparison("patterns", 32, (11, 4, 5), (7, 2, 3), (32, 48, 48, 48, 32), 128,
-                                  lr=0.002, steps=200, batch_size=64, seed=0),
+    "quick": FirstLayerComparison(
+        "patterns", 32, (11, 4, 5), (7, 2, 3), (32, 48, 48, 48, 32), 128, lr=0.002, steps=200, batch_size=64, seed=0
+    ),
     # GPU: CIFAR-10 at 32×32, wider networks, many more steps.
-    "full": FirstLayerComparison("cifar10", 32, (11, 4, 5), (7, 2, 3), (96, 256, 384, 384, 256), 1024,
-                                 lr=0.01, steps=20_000, batch_size=128, seed=0),
+    "full": FirstLayerComparison(
+        "cifar10",
+        32,
+        (11, 4, 5),
+        (7, 2, 3),
+        (96, 256, 384, 384, 256),
+        1024,
+        lr=0.01,
+        steps=20_000,
+        batch_size=128,
+        seed=0,
+    ),
 }
 
 

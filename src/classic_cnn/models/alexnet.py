@@ -96,8 +96,14 @@ class AlexNet(nn.Module):
         self.variant = variant
 
     def forward(self, x: Tensor) -> Tensor:
-        hints = {(224, 224): "the paper's AlexNet needs 227×227 (the paper's '224' does not give 55×55); "
-                 "use 227×227 crops or alexnet(variant='torchvision')"} if self.variant == "original" else None
+        hints = (
+            {
+                (224, 224): "the paper's AlexNet needs 227×227 (the paper's '224' does not give 55×55); "
+                "use 227×227 crops or alexnet(variant='torchvision')"
+            }
+            if self.variant == "original"
+            else None
+        )
         check_input(x, self.input_size, "AlexNet", size_hints=hints)
         x = self.avgpool(self.features(x))
         return self.classifier(torch.flatten(x, 1))

@@ -18,7 +18,7 @@ the paper's weight 0.3.
 
 from __future__ import annotations
 
-from typing import Literal, NamedTuple, Optional
+from typing import Literal, NamedTuple
 
 import torch
 import torch.nn.functional as F
@@ -132,7 +132,7 @@ class GoogLeNet(nn.Module):
         aux_logits: bool = True,
         variant: Variant = "paper",
         transform_input: bool = False,
-        dropout: Optional[float] = None,
+        dropout: float | None = None,
     ):
         super().__init__()
         if variant not in ("paper", "torchvision"):

@@ -14,7 +14,7 @@ parameters are the same, so the state dict is too; torchvision's weights give it
 
 from __future__ import annotations
 
-from typing import Literal, Optional, Union
+from typing import Literal
 
 import torch
 from torch import Tensor, nn
@@ -38,7 +38,7 @@ class BasicBlock(nn.Module):
     expansion = 1
 
     def __init__(
-        self, in_channels: int, channels: int, stride: int = 1, downsample: Optional[nn.Module] = None, **_: object
+        self, in_channels: int, channels: int, stride: int = 1, downsample: nn.Module | None = None, **_: object
     ):
         super().__init__()
         self.conv1 = conv3x3(in_channels, channels, stride)
@@ -66,7 +66,7 @@ class Bottleneck(nn.Module):
         in_channels: int,
         channels: int,
         stride: int = 1,
-        downsample: Optional[nn.Module] = None,
+        downsample: nn.Module | None = None,
         stride_in: StrideIn = "1x1",
     ):
         super().__init__()
@@ -89,7 +89,7 @@ class Bottleneck(nn.Module):
         return self.relu(out)
 
 
-Block = Union[type[BasicBlock], type[Bottleneck]]
+Block = type[BasicBlock] | type[Bottleneck]
 
 # Table 1 of He et al. 2015: the block and the number of blocks in conv2_x, conv3_x, conv4_x, conv5_x.
 STAGES: dict[int, tuple[Block, tuple[int, int, int, int]]] = {

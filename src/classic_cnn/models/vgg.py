@@ -9,15 +9,13 @@ before it with ``batch_norm=True``, which the paper did not have). ``vgg11/13/16
 
 from __future__ import annotations
 
-from typing import Union
-
 import torch
 from torch import Tensor, nn
 
 from classic_cnn.models._input import check_input
 from classic_cnn.models.alexnet import local_response_norm
 
-Layer = Union[int, tuple[int, int], str]
+Layer = int | tuple[int, int] | str
 
 # Table 1 of Simonyan & Zisserman (2014): configurations A (11 weight layers) to E (19).
 CONFIGS: dict[str, list[Layer]] = {

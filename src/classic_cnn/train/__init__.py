@@ -8,5 +8,12 @@ from .recipes import PAPER_RECIPES, QUICK_RECIPES, Recipe, recipe
 from .trainer import History, Trainer, TrainingDiverged, pick_device
 
 __all__ = [
-    "PAPER_RECIPES", "QUICK_RECIPES", "History", "Recipe", "Trainer", "TrainingDiverged", "pick_device", "recipe",
+    "PAPER_RECIPES",
+    "QUICK_RECIPES",
+    "History",
+    "Recipe",
+    "Trainer",
+    "TrainingDiverged",
+    "pick_device",
+    "recipe",
 ]

@@ -1,7 +1,7 @@
 """Train a model from the command line (also under ``torchrun --nproc_per_node=N``).
 
-    python -m classic_cnn.train --model resnet20 --data cifar10 --epochs 5
-    python -m classic_cnn.train --model lenet5 --variant modern --data digits --resume
+python -m classic_cnn.train --model resnet20 --data cifar10 --epochs 5
+python -m classic_cnn.train --model lenet5 --variant modern --data digits --resume
 """
 
 from __future__ import annotations
@@ -59,11 +59,13 @@ def main(arguments: list[str] | None = None) -> Trainer:
     changes = {
         key: value
         for key, value in (
-            ("epochs", options.epochs), ("batch_size", options.batch_size), ("lr", options.lr),
+            ("epochs", options.epochs),
+            ("batch_size", options.batch_size),
+            ("lr", options.lr),
             ("weight_decay", options.weight_decay),
         )
         if value is not None
-    }  # fmt: skip
+    }
     data_name = options.data or (settings.data if settings.data in NAMES else "patterns")
     with torch.device("meta"):  # the side the model is built for: LeNet-5's 32 pads MNIST's 28 as in the paper
         side = build_model(options.model, 10, options.variant).input_size[-1]
@@ -72,9 +74,14 @@ def main(arguments: list[str] | None = None) -> Trainer:
     model = build_model(options.model, data.num_classes, options.variant)
     checkpoint = options.checkpoint or Path("checkpoints") / f"{options.model}-{data.name}.pt"
     trainer = Trainer(
-        model, data, settings.replace(**changes), device=options.device, seed=options.seed,
-        checkpoint=checkpoint, progress=False if options.quiet else None,
-    )  # fmt: skip
+        model,
+        data,
+        settings.replace(**changes),
+        device=options.device,
+        seed=options.seed,
+        checkpoint=checkpoint,
+        progress=False if options.quiet else None,
+    )
     history = trainer.fit(resume=options.resume)
     if trainer.rank == 0:
         print(history)

@@ -65,7 +65,7 @@ class Recipe:
                 f"{self.momentum}, {self.gamma}"
             )
 
-    def replace(self, **changes) -> "Recipe":
+    def replace(self, **changes) -> Recipe:
         """A copy with some settings changed: ``recipe("lenet5").replace(epochs=5)``."""
         return replace(self, **changes)
 
@@ -99,34 +99,83 @@ PAPER_RECIPES: dict[str, Recipe] = {
     # LeCun et al. 1998 used stochastic diagonal Levenberg-Marquardt with a global rate of 5e-4 (2 passes),
     # 2e-4 (3), 1e-4 (3), 5e-5 (4), then 1e-5, 20 passes in all; plain SGD needs a larger rate.
     "lenet5": Recipe(
-        epochs=20, batch_size=1, lr=0.01, momentum=0.0, schedule="multistep", milestones=(2, 5, 8, 12), gamma=0.5,
-        data="mnist", source="LeCun et al. 1998, Sec. II-C and Fig. 5 (SDLM approximated by stepwise SGD)",
+        epochs=20,
+        batch_size=1,
+        lr=0.01,
+        momentum=0.0,
+        schedule="multistep",
+        milestones=(2, 5, 8, 12),
+        gamma=0.5,
+        data="mnist",
+        source="LeCun et al. 1998, Sec. II-C and Fig. 5 (SDLM approximated by stepwise SGD)",
     ),
     "alexnet": Recipe(
-        epochs=90, batch_size=128, lr=0.01, momentum=0.9, weight_decay=5e-4, schedule="plateau", patience=5,
-        data="imagenet", source="Krizhevsky et al. 2012, Sec. 5: SGD, momentum 0.9, decay 5e-4, lr 0.01 /10 on plateau",
+        epochs=90,
+        batch_size=128,
+        lr=0.01,
+        momentum=0.9,
+        weight_decay=5e-4,
+        schedule="plateau",
+        patience=5,
+        data="imagenet",
+        source="Krizhevsky et al. 2012, Sec. 5: SGD, momentum 0.9, decay 5e-4, lr 0.01 /10 on plateau",
     ),
     "zfnet": Recipe(
-        epochs=70, batch_size=128, lr=0.01, momentum=0.9, weight_decay=5e-4, schedule="plateau", patience=5,
-        data="imagenet", source="Zeiler & Fergus 2014, Sec. 3: SGD, batch 128, lr 1e-2, momentum 0.9, annealed",
+        epochs=70,
+        batch_size=128,
+        lr=0.01,
+        momentum=0.9,
+        weight_decay=5e-4,
+        schedule="plateau",
+        patience=5,
+        data="imagenet",
+        source="Zeiler & Fergus 2014, Sec. 3: SGD, batch 128, lr 1e-2, momentum 0.9, annealed",
     ),
     "vgg": Recipe(
-        epochs=74, batch_size=256, lr=0.01, momentum=0.9, weight_decay=5e-4, schedule="plateau", patience=5,
-        data="imagenet", source="Simonyan & Zisserman 2015, Sec. 3.1: batch 256, momentum 0.9, decay 5e-4, lr 1e-2 /10",
+        epochs=74,
+        batch_size=256,
+        lr=0.01,
+        momentum=0.9,
+        weight_decay=5e-4,
+        schedule="plateau",
+        patience=5,
+        data="imagenet",
+        source="Simonyan & Zisserman 2015, Sec. 3.1: batch 256, momentum 0.9, decay 5e-4, lr 1e-2 /10",
     ),
     "googlenet": Recipe(
-        epochs=250, batch_size=128, lr=0.01, momentum=0.9, weight_decay=2e-4, schedule="step", step_size=8,
-        gamma=0.96, data="imagenet",
+        epochs=250,
+        batch_size=128,
+        lr=0.01,
+        momentum=0.9,
+        weight_decay=2e-4,
+        schedule="step",
+        step_size=8,
+        gamma=0.96,
+        data="imagenet",
         source="Szegedy et al. 2014, Sec. 6: momentum 0.9, lr -4% every 8 epochs; aux losses weighted 0.3",
     ),
     "resnet": Recipe(
-        epochs=120, batch_size=256, lr=0.1, momentum=0.9, weight_decay=1e-4, schedule="plateau", patience=5,
-        data="imagenet", source="He et al. 2016, Sec. 3.4: batch 256, lr 0.1 /10 on plateau, decay 1e-4, momentum 0.9",
+        epochs=120,
+        batch_size=256,
+        lr=0.1,
+        momentum=0.9,
+        weight_decay=1e-4,
+        schedule="plateau",
+        patience=5,
+        data="imagenet",
+        source="He et al. 2016, Sec. 3.4: batch 256, lr 0.1 /10 on plateau, decay 1e-4, momentum 0.9",
     ),
     # 32k and 48k of 64k iterations at batch 128 on CIFAR-10's 50k images (391 per epoch): epochs 82, 123, 164.
     "resnet-cifar": Recipe(
-        epochs=164, batch_size=128, lr=0.1, momentum=0.9, weight_decay=1e-4, schedule="multistep",
-        milestones=(82, 123), data="cifar10", source="He et al. 2016, Sec. 4.2",
+        epochs=164,
+        batch_size=128,
+        lr=0.1,
+        momentum=0.9,
+        weight_decay=1e-4,
+        schedule="multistep",
+        milestones=(82, 123),
+        data="cifar10",
+        source="He et al. 2016, Sec. 4.2",
     ),
 }
 
@@ -135,22 +184,44 @@ QUICK_RECIPES: dict[str, Recipe] = {
     # Both LeNet-5s: the classic one's RBF outputs (logits = minus squared distances, in the hundreds)
     # diverge above lr ~0.005, and it needs many small steps; the shifts are the augmentation that helps.
     "lenet5": Recipe(
-        epochs=50, batch_size=16, lr=0.003, momentum=0.9, weight_decay=0.0, schedule="cosine",
-        augment=Augment(crop_padding=2), data="digits",
+        epochs=50,
+        batch_size=16,
+        lr=0.003,
+        momentum=0.9,
+        weight_decay=0.0,
+        schedule="cosine",
+        augment=Augment(crop_padding=2),
+        data="digits",
         source="tuned on digits 32×32 for both LeNet-5 variants (classic with normalize='lecun')",
     ),
     "imagenet-era": Recipe(
-        epochs=15, batch_size=64, lr=0.05, momentum=0.9, weight_decay=5e-4, schedule="cosine", data="patterns",
+        epochs=15,
+        batch_size=64,
+        lr=0.05,
+        momentum=0.9,
+        weight_decay=5e-4,
+        schedule="cosine",
+        data="patterns",
         source="the papers' SGD + momentum + weight decay, cosine-annealed over a few epochs on the patterns",
     ),
     "resnet-cifar": Recipe(
-        epochs=15, batch_size=64, lr=0.1, momentum=0.9, weight_decay=1e-4, schedule="cosine", data="patterns",
+        epochs=15,
+        batch_size=64,
+        lr=0.1,
+        momentum=0.9,
+        weight_decay=1e-4,
+        schedule="cosine",
+        data="patterns",
         source="He et al.'s CIFAR settings, shortened to a cosine schedule over a few epochs on the patterns",
     ),
 }
 
 _FAMILIES = {
-    "lenet5": "lenet5", "alexnet": "alexnet", "zfnet": "zfnet", "vgg": "vgg", "googlenet": "googlenet",
+    "lenet5": "lenet5",
+    "alexnet": "alexnet",
+    "zfnet": "zfnet",
+    "vgg": "vgg",
+    "googlenet": "googlenet",
     "resnet": "resnet",
 }
 

@@ -17,7 +17,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 from tqdm.auto import tqdm
 
-from ..data import DeviceLoader, Dataset, _share
+from ..data import Dataset, DeviceLoader, _share
 from ..profile import quiet
 from . import checkpoint as checkpoints
 from . import distributed
@@ -50,7 +50,7 @@ class History:
         return {column.name: list(getattr(self, column.name)) for column in fields(self)}
 
     @classmethod
-    def from_dict(cls, values: dict[str, list]) -> "History":
+    def from_dict(cls, values: dict[str, list]) -> History:
         return cls(**{column.name: list(values[column.name]) for column in fields(cls)})
 
     def metrics(self) -> dict[str, list]:
@@ -172,8 +172,13 @@ class Trainer:
                 test_loss, test_accuracy = self.evaluate("test")
                 self._step_schedule(test_accuracy)
                 self.history.append(
-                    epoch=epoch, train_loss=train_loss, train_accuracy=train_accuracy, test_loss=test_loss,
-                    test_accuracy=test_accuracy, lr=lr, seconds=seconds,
+                    epoch=epoch,
+                    train_loss=train_loss,
+                    train_accuracy=train_accuracy,
+                    test_loss=test_loss,
+                    test_accuracy=test_accuracy,
+                    lr=lr,
+                    seconds=seconds,
                 )
                 self.epoch = epoch
                 if self.checkpoint is not None:
@@ -257,7 +262,9 @@ class Trainer:
         """(mean cross-entropy loss, accuracy) on the ``"test"`` or ``"train"`` split, no augmentation."""
         if split not in ("test", "train"):
             raise ValueError(f"split must be 'test' or 'train', got {split!r}")
-        images, labels = (self.test_images, self.test_labels) if split == "test" else (self.train_images, self.train_labels)
+        images, labels = (
+            (self.test_images, self.test_labels) if split == "test" else (self.train_images, self.train_labels)
+        )
         start, end = _share(len(labels), self.rank, self.world_size)
         was_training = self.model.training
         self.model.eval()
@@ -324,7 +331,9 @@ class Trainer:
         ours = _run_settings(self.seed, data, asdict(self.recipe))
         theirs = _run_settings(state.get("seed"), state.get("data", data), state.get("recipe", {}))
         differ = [
-            f"{key}: {theirs.get(key)!r} there, {value!r} here" for key, value in ours.items() if theirs.get(key) != value
+            f"{key}: {theirs.get(key)!r} there, {value!r} here"
+            for key, value in ours.items()
+            if theirs.get(key) != value
         ]
         if differ:
             raise ValueError(

@@ -52,7 +52,12 @@ def conv_explorer(
 ) -> Explorer:
     """Convolution arithmetic: N×N×D input, K filters of F×F, stride S, padding P → W₂×H₂×D₂, counts, picture."""
     return Explorer(
-        "conv", input_size=input_size, depth=depth, kernel_size=kernel_size, stride=stride, padding=padding,
+        "conv",
+        input_size=input_size,
+        depth=depth,
+        kernel_size=kernel_size,
+        stride=stride,
+        padding=padding,
         filters=filters,
     )
 
@@ -72,7 +77,11 @@ def bottleneck_explorer(
 ) -> Explorer:
     """Multiplies of a k×k convolution with and without a 1×1 bottleneck first (GoogLeNet's Inception)."""
     return Explorer(
-        "bottleneck", size=size, in_channels=in_channels, out_channels=out_channels, kernel_size=kernel_size,
+        "bottleneck",
+        size=size,
+        in_channels=in_channels,
+        out_channels=out_channels,
+        kernel_size=kernel_size,
         bottleneck=bottleneck,
     )
 

@@ -117,8 +117,9 @@ class ActivationExplorer(widgets.VBox):
     >>> explorer.controls["layer"].value = "features.0"; explorer.controls["channel"].value = 5   # doctest: +SKIP
     """
 
-    def __init__(self, model: nn.Module, images: object, layers: Sequence[str] | None = None,
-                 colormap: str = "viridis") -> None:
+    def __init__(
+        self, model: nn.Module, images: object, layers: Sequence[str] | None = None, colormap: str = "viridis"
+    ) -> None:
         self.inputs = _as_images(images)
         self.recorded = [record_activations(model, image, layers) for image in self.inputs]
         self.colormap = colormap
@@ -138,8 +139,9 @@ class ActivationExplorer(widgets.VBox):
         for name in ("image", "channel"):
             self.controls[name].observe(self._redraw, names="value")
         self._redraw()
-        super().__init__([widgets.HBox(list(self.controls.values())), widgets.HBox([self.input, self.image]),
-                          self.caption])  # fmt: skip
+        super().__init__(
+            [widgets.HBox(list(self.controls.values())), widgets.HBox([self.input, self.image]), self.caption]
+        )
 
     @property
     def maps(self) -> dict[str, Tensor]:

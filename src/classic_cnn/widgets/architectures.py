@@ -10,32 +10,46 @@ from classic_cnn.shapes import FC, Conv, Flatten, Pool, Spec
 
 # LeCun et al. 1998, Fig. 2 — C3 taken fully connected (the modern variant), F6 = 84, output = 10.
 LENET5 = [
-    Conv(6, 5, name="C1"), Pool(2, kind="avg", name="S2"),
-    Conv(16, 5, name="C3"), Pool(2, kind="avg", name="S4"),
-    Conv(120, 5, name="C5"), Flatten(name="flatten"),
-    FC(84, name="F6"), FC(10, name="output"),
+    Conv(6, 5, name="C1"),
+    Pool(2, kind="avg", name="S2"),
+    Conv(16, 5, name="C3"),
+    Pool(2, kind="avg", name="S4"),
+    Conv(120, 5, name="C5"),
+    Flatten(name="flatten"),
+    FC(84, name="F6"),
+    FC(10, name="output"),
 ]
 
 # Krizhevsky et al. 2012, Fig. 2, on one GPU (no grouping), 227×227 input so that conv1 gives 55×55.
 ALEXNET = [
-    Conv(96, 11, stride=4, name="conv1"), Pool(3, 2, name="pool1"),
-    Conv(256, 5, padding=2, name="conv2"), Pool(3, 2, name="pool2"),
+    Conv(96, 11, stride=4, name="conv1"),
+    Pool(3, 2, name="pool1"),
+    Conv(256, 5, padding=2, name="conv2"),
+    Pool(3, 2, name="pool2"),
     Conv(384, 3, padding=1, name="conv3"),
     Conv(384, 3, padding=1, name="conv4"),
-    Conv(256, 3, padding=1, name="conv5"), Pool(3, 2, name="pool5"),
+    Conv(256, 3, padding=1, name="conv5"),
+    Pool(3, 2, name="pool5"),
     Flatten(name="flatten"),
-    FC(4096, name="fc6"), FC(4096, name="fc7"), FC(1000, name="fc8"),
+    FC(4096, name="fc6"),
+    FC(4096, name="fc7"),
+    FC(1000, name="fc8"),
 ]
 
 # Zeiler & Fergus 2014, Fig. 3: 224 → 110 → 55 → 26 → 13 → 13 → 13 → 6 (padding chosen to give those sizes).
 ZFNET = [
-    Conv(96, 7, stride=2, padding=1, name="conv1"), Pool(3, 2, padding=1, name="pool1"),
-    Conv(256, 5, stride=2, name="conv2"), Pool(3, 2, padding=1, name="pool2"),
+    Conv(96, 7, stride=2, padding=1, name="conv1"),
+    Pool(3, 2, padding=1, name="pool1"),
+    Conv(256, 5, stride=2, name="conv2"),
+    Pool(3, 2, padding=1, name="pool2"),
     Conv(384, 3, padding=1, name="conv3"),
     Conv(384, 3, padding=1, name="conv4"),
-    Conv(256, 3, padding=1, name="conv5"), Pool(3, 2, name="pool5"),
+    Conv(256, 3, padding=1, name="conv5"),
+    Pool(3, 2, name="pool5"),
     Flatten(name="flatten"),
-    FC(4096, name="fc6"), FC(4096, name="fc7"), FC(1000, name="fc8"),
+    FC(4096, name="fc6"),
+    FC(4096, name="fc7"),
+    FC(1000, name="fc8"),
 ]
 
 

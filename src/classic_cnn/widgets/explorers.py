@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, Union
 
 from classic_cnn.shapes import same_padding
 from classic_cnn.widgets.logic import POOL_MODES
@@ -28,7 +28,7 @@ class Choice:
     options: tuple[str, ...]
 
 
-Control = Union[Slider, Choice]
+Control = Slider | Choice
 
 
 @dataclass(frozen=True)

@@ -108,7 +108,12 @@ def conv_view(
     except ValueError:
         same = None
     return ConvView(
-        input_size, depth, kernel_size, stride, padding, filters,
+        input_size,
+        depth,
+        kernel_size,
+        stride,
+        padding,
+        filters,
         status=status,
         output_size=size,
         params=conv_params(depth, filters, kernel_size),
@@ -195,7 +200,9 @@ class ReceptiveFieldView:
         return self.fields[-1]
 
 
-def receptive_field_view(layers: int = 3, kernel_size: int = 3, stride: int = 1, channels: int = 64) -> ReceptiveFieldView:
+def receptive_field_view(
+    layers: int = 3, kernel_size: int = 3, stride: int = 1, channels: int = 64
+) -> ReceptiveFieldView:
     """``layers`` convolutions of ``kernel_size``×``kernel_size`` at ``stride``, each C channels to C channels."""
     layers = _require("layers", layers, 1)
     kernel_size = _require("kernel_size", kernel_size, 1)
@@ -206,7 +213,12 @@ def receptive_field_view(layers: int = 3, kernel_size: int = 3, stride: int = 1,
     jumps = [stride**depth for depth in range(layers + 1)]
     field = fields[-1]
     return ReceptiveFieldView(
-        layers, kernel_size, stride, channels, fields, jumps,
+        layers,
+        kernel_size,
+        stride,
+        channels,
+        fields,
+        jumps,
         stack_weights=layers * conv_params(channels, channels, kernel_size, bias=False),
         single_weights=conv_params(channels, channels, field, bias=False),
         stack_coefficient=layers * conv_params(1, 1, kernel_size, bias=False),
@@ -253,7 +265,11 @@ def bottleneck_view(
     bottleneck = _require("bottleneck", bottleneck, 0)
     narrow = bottleneck or in_channels  # with no bottleneck the second stage is the direct convolution
     return BottleneckView(
-        size, in_channels, out_channels, kernel_size, bottleneck,
+        size,
+        in_channels,
+        out_channels,
+        kernel_size,
+        bottleneck,
         direct_macs=conv_macs(in_channels, out_channels, kernel_size, size, size),
         direct_params=conv_params(in_channels, out_channels, kernel_size),
         reduce_macs=conv_macs(in_channels, bottleneck, 1, size, size) if bottleneck else 0,

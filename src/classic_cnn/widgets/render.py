@@ -121,7 +121,12 @@ def conv_svg(view: ConvView) -> str:
 def render_conv(view: ConvView) -> str:
     """The convolution explorer's output area."""
     n, depth, kernel, stride, padding, filters = (
-        view.input_size, view.depth, view.kernel_size, view.stride, view.padding, view.filters
+        view.input_size,
+        view.depth,
+        view.kernel_size,
+        view.stride,
+        view.padding,
+        view.filters,
     )
     size = view.output_size
     substituted = f"W₂ = (N − F + 2P)/S + 1 = ({n} − {kernel} + 2·{padding})/{stride} + 1"

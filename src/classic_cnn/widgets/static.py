@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 import itertools
-from functools import lru_cache
+from functools import cache
 from importlib.resources import files
 
 from classic_cnn.widgets.explorers import DEFINITIONS, Choice, Definition, Slider, settings_for
@@ -31,7 +31,7 @@ STYLE = (
 _ids = itertools.count(1)
 
 
-@lru_cache(maxsize=None)
+@cache
 def library_js() -> str:
     """The JavaScript every explorer carries: ``js/*.js`` with comments and indentation stripped."""
     lines = []
@@ -78,8 +78,10 @@ class Explorer:
     def html(self) -> str:
         """The complete output: style, controls, the view rendered by Python, and the script that keeps it live."""
         controls = [_control_html(control, self.settings[control.name]) for control in self.definition.controls]
-        controls += [f'<button type="button" data-action="{b.action}">{html.escape(b.label)}</button>'
-                     for b in self.definition.buttons]
+        controls += [
+            f'<button type="button" data-action="{b.action}">{html.escape(b.label)}</button>'
+            for b in self.definition.buttons
+        ]
         return (
             f'<div class="ccnn-explorer" id="{self.id}" data-ccnn-id="{self.id}" data-explorer="{self.kind}">'
             f"{STYLE}"

@@ -21,6 +21,7 @@ Architectures = Mapping[str, tuple[Sequence[int], Sequence[Spec]]]
 
 DIAGRAM_HEIGHT = 120
 
+
 def diagram(traced: Trace) -> str:
     """One block per volume, input first: height ∝ spatial size, width grows with depth (log scale)."""
     volumes = [traced.input] + [row.output for row in traced.rows]
@@ -41,13 +42,18 @@ def diagram(traced: Trace) -> str:
         x += width + 4
     return svg(x, DIAGRAM_HEIGHT + 2, "volumes layer by layer", parts)
 
+
 def render_architecture(name: str, input_volume: Sequence[int], specs: Sequence[Spec]) -> str:
     """The walker's panel for one network: the traced table with totals, then the diagram."""
     traced = trace(input_volume, specs)
-    head = "".join(f"<th>{title}</th>" for title in ("layer", "operation", "output H×W×D", "parameters",
-                                                       "activations", "multiply-adds"))
-    rows = [f"<tr><td>input</td><td></td><td>{traced.input}</td><td></td><td>{group(traced.input.activations)}</td>"
-            "<td></td></tr>"]
+    head = "".join(
+        f"<th>{title}</th>"
+        for title in ("layer", "operation", "output H×W×D", "parameters", "activations", "multiply-adds")
+    )
+    rows = [
+        f"<tr><td>input</td><td></td><td>{traced.input}</td><td></td><td>{group(traced.input.activations)}</td>"
+        "<td></td></tr>"
+    ]
     for row in traced.rows:
         rows.append(
             f"<tr><td>{html.escape(row.name)}</td><td>{html.escape(row.layer)}</td><td>{row.output}</td>"
@@ -61,10 +67,12 @@ def render_architecture(name: str, input_volume: Sequence[int], specs: Sequence[
         f"<p>{html.escape(name)}: {' → '.join(traced.sizes)}</p>"
         '<table data-output="table" style="border-collapse:separate;border-spacing:0.5em 0;text-align:right;'
         f'white-space:nowrap;font-size:0.9em"><thead><tr>{head}</tr>'
-        f'</thead><tbody>{"".join(rows)}</tbody></table>{diagram(traced)}'
+        f"</thead><tbody>{''.join(rows)}</tbody></table>{diagram(traced)}"
     )
 
+
 _ids = itertools.count(1)
+
 
 class ArchitectureWalker:
     """The walker's static form (all tables pre-rendered); ``widget()`` gives an ipywidgets Dropdown form."""
@@ -106,20 +114,24 @@ class ArchitectureWalker:
     def widget(self) -> ArchitectureWalkerWidget:
         return ArchitectureWalkerWidget(self)
 
+
 class ArchitectureWalkerWidget(widgets.VBox):
     """The kernel form: ``controls["architecture"]`` (Dropdown) and ``output`` (HTML)."""
 
     def __init__(self, walker: ArchitectureWalker) -> None:
         self.panels = walker.panels
-        self.controls = {"architecture": widgets.Dropdown(options=list(self.panels), value=walker.selected,
-                                                          description="network")}
+        self.controls = {
+            "architecture": widgets.Dropdown(options=list(self.panels), value=walker.selected, description="network")
+        }
         self.output = widgets.HTML(self.panels[walker.selected])
-        self.controls["architecture"].observe(lambda change: setattr(self.output, "value", self.panels[change.new]),
-                                              names="value")
+        self.controls["architecture"].observe(
+            lambda change: setattr(self.output, "value", self.panels[change.new]), names="value"
+        )
         super().__init__([self.controls["architecture"], self.output])
 
     def __repr__(self) -> str:
         return f"ArchitectureWalkerWidget(selected={self.controls['architecture'].value!r})"
+
 
 def architecture_walker(architectures: Architectures | None = None, selected: str | None = None) -> ArchitectureWalker:
     """Walk LeNet-5 / AlexNet / ZFNet / VGG-16 (or ``{name: ((C, H, W), specs)}`` of your own) volume by volume."""

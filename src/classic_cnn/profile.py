@@ -7,10 +7,12 @@ Chosen by the environment variable ``CLASSIC_CNN_PROFILE``; unset means ``full``
 from __future__ import annotations
 
 import os
-from typing import Literal
+from collections.abc import Mapping
+from typing import Literal, TypeVar
 
 Profile = Literal["quick", "full"]
 PROFILES: tuple[Profile, ...] = ("quick", "full")
+T = TypeVar("T")
 
 
 def active_profile() -> Profile:
@@ -28,3 +30,14 @@ def active_profile() -> Profile:
 def quiet() -> bool:
     """True when progress output should be suppressed (``CLASSIC_CNN_QUIET`` set to 1/true/yes)."""
     return os.environ.get("CLASSIC_CNN_QUIET", "").strip().lower() in {"1", "true", "yes"}
+
+
+def pick(settings: Mapping[str, T], profile: str | None = None) -> T:
+    """The entry of a ``{"quick": ..., "full": ...}`` table for ``profile`` (default: the active one).
+
+    Every experiment keeps its settings in such a table; this is the one way to read them.
+    """
+    chosen = active_profile() if profile is None else profile
+    if chosen not in settings:
+        raise ValueError(f"profile must be one of {sorted(settings)}, got {chosen!r}")
+    return settings[chosen]

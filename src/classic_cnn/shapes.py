@@ -19,7 +19,7 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from numbers import Integral
-from typing import Literal, NamedTuple, Union
+from typing import Literal, NamedTuple
 
 BYTES_PER_FLOAT32 = 4
 
@@ -228,6 +228,13 @@ class Volume(NamedTuple):
         return f"{self.channels}" if self.flat else f"{self.height}×{self.width}×{self.channels}"
 
 
+def scale_channels(channels: int, width: float) -> int:
+    """A layer's depth in a network ``width`` times as wide: ``round(channels × width)``, at least 1."""
+    if not (isinstance(width, (int, float)) and math.isfinite(width) and width > 0):
+        raise ValueError(f"width must be a positive finite number, got {width!r}")
+    return max(1, round(channels * width))
+
+
 def volume_memory(volume: Sequence[int], bytes_per_element: int = BYTES_PER_FLOAT32) -> int:
     """Bytes to store a volume given as (channels, height, width) or any shape (float32 by default)."""
     return math.prod(_integer("size", size, 1) for size in volume) * bytes_per_element
@@ -288,7 +295,7 @@ class FC:
     name: str = ""
 
 
-Spec = Union[Conv, Pool, GlobalAvgPool, Flatten, FC]
+Spec = Conv | Pool | GlobalAvgPool | Flatten | FC
 
 
 @dataclass(frozen=True)
@@ -406,8 +413,7 @@ def _step(volume: Volume, spec: Spec) -> tuple[str, Volume, int, int]:
             raise ValueError(f"fc needs a flat vector; the volume {volume} must be flattened first (Flatten())")
         if spec.in_features is not None and spec.in_features != volume.activations:
             raise ValueError(
-                f"fc expects {spec.in_features} input features, but the vector reaching it has "
-                f"{volume.activations}"
+                f"fc expects {spec.in_features} input features, but the vector reaching it has {volume.activations}"
             )
         params = fc_params(volume.activations, spec.out_features, spec.bias)
         out = Volume(spec.out_features, flat=True)

@@ -18,6 +18,7 @@ the paper's weight 0.3.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Literal, NamedTuple
 
 import torch
@@ -203,12 +204,20 @@ def inception_stages(net: nn.Module, x: Tensor) -> Tensor | GoogLeNetOutputs:
     return GoogLeNetOutputs(logits, aux1, aux2) if with_aux else logits
 
 
-def googlenet_loss(outputs: Tensor | GoogLeNetOutputs, targets: Tensor, aux_weight: float = AUX_WEIGHT) -> Tensor:
-    """Cross-entropy of the logits, plus ``aux_weight`` × that of each auxiliary classifier when present."""
+def googlenet_loss(
+    outputs: Tensor | GoogLeNetOutputs,
+    targets: Tensor,
+    aux_weight: float = AUX_WEIGHT,
+    criterion: Callable[[Tensor, Tensor], Tensor] = F.cross_entropy,
+) -> Tensor:
+    """``criterion`` of the logits, plus ``aux_weight`` × that of each auxiliary classifier when present (§5).
+
+    The one place the auxiliary losses are combined: :class:`~classic_cnn.train.Trainer` calls it too.
+    """
     if isinstance(outputs, GoogLeNetOutputs):
-        aux = F.cross_entropy(outputs.aux1, targets) + F.cross_entropy(outputs.aux2, targets)
-        return F.cross_entropy(outputs.logits, targets) + aux_weight * aux
-    return F.cross_entropy(outputs, targets)
+        aux = criterion(outputs.aux1, targets) + criterion(outputs.aux2, targets)
+        return criterion(outputs.logits, targets) + aux_weight * aux
+    return criterion(outputs, targets)
 
 
 def googlenet(

@@ -1,5 +1,12 @@
-"""The classic CNNs, each module reading like its paper's table (torchvision naming; defaults = the paper)."""
+"""The classic CNNs, each module reading like its paper's table (torchvision naming; defaults = the paper).
 
+``ARCHITECTURES`` is the one registry of the book's networks (builder name → builder, defaults = the paper's
+model): the CLI, the architecture walker, the chapters and the tests iterate it.
+"""
+
+from collections.abc import Callable
+
+from classic_cnn.models._input import InputSpec, Network, Variant
 from classic_cnn.models.alexnet import AlexNet, alexnet
 from classic_cnn.models.googlenet import GoogLeNet, GoogLeNetOutputs, InceptionModule, googlenet, googlenet_loss
 from classic_cnn.models.lenet import LeNet5, layer_counts, lenet5
@@ -22,6 +29,10 @@ from classic_cnn.models.vgg import VGG, vgg, vgg11, vgg13, vgg16, vgg19
 from classic_cnn.models.zfnet import ZFNet, zfnet
 
 __all__ = [
+    "ARCHITECTURES",
+    "InputSpec",
+    "Network",
+    "Variant",
     "AlexNet", "BasicBlock", "Bottleneck", "CifarResNet", "GoogLeNet", "GoogLeNetOutputs", "InceptionModule",
     "LeNet5", "ResNet", "VGG", "WeightsUnavailableError", "ZFNet",
     "alexnet", "googlenet", "googlenet_loss", "layer_counts", "lenet5", "pretrained",
@@ -30,3 +41,29 @@ __all__ = [
     "resnet20", "resnet32", "resnet44", "resnet56", "resnet110",
     "vgg", "vgg11", "vgg13", "vgg16", "vgg19", "zfnet",
 ]  # fmt: skip
+
+ARCHITECTURES: dict[str, Callable[..., Network]] = {
+    "lenet5": lenet5,
+    "alexnet": alexnet,
+    "zfnet": zfnet,
+    "vgg11": vgg11,
+    "vgg13": vgg13,
+    "vgg16": vgg16,
+    "vgg19": vgg19,
+    "googlenet": googlenet,
+    "resnet18": resnet18,
+    "resnet34": resnet34,
+    "resnet50": resnet50,
+    "resnet101": resnet101,
+    "resnet152": resnet152,
+    "resnet20": resnet20,
+    "resnet32": resnet32,
+    "resnet44": resnet44,
+    "resnet56": resnet56,
+    "resnet110": resnet110,
+    "plain20": plain20,
+    "plain32": plain32,
+    "plain44": plain44,
+    "plain56": plain56,
+    "plain110": plain110,
+}

@@ -4,19 +4,18 @@
 give 55×55 only from 227), 96-256-384-384-256 filters, the two-GPU split as grouped convolutions (conv2,
 conv4 and conv5 see only their own GPU's half, ``groups=2``; conv3 sees both), local response
 normalization after conv1 and conv2, overlapping 3×3 stride-2 max pooling and dropout 0.5 in the first
-two fully connected layers. ``alexnet(variant="torchvision")`` is ``torchvision.models.alexnet``'s
+two fully connected layers (``variant="paper"``). ``alexnet(variant="torchvision")`` is ``torchvision.models.alexnet``'s
 single-GPU layout (64-192-384-256-256, adaptive average pooling to 6×6), with identical ``state_dict``.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Literal
 
 import torch
 from torch import Tensor, nn
 
-from classic_cnn.models._input import check_input
+from classic_cnn.models._input import InputSpec, Network, Variant, check_variant
 
 # §3.3: b = a / (k + α Σ a²)^β over n = 5 adjacent maps, k = 2, α = 1e-4, β = 0.75. PyTorch's
 # LocalResponseNorm divides its alpha by n (b = a / (k + alpha/n Σ a²)^β), so it takes alpha = n·α.
@@ -71,40 +70,34 @@ def _torchvision_classifier(num_classes: int, dropout: float) -> nn.Sequential:
     )  # fmt: skip
 
 
-class AlexNet(nn.Module):
-    """AlexNet, ``variant="original"`` (the paper, 3×227×227) or ``"torchvision"`` (3×224×224)."""
+PAPER_HINTS = {
+    (224, 224): "the paper's AlexNet needs 227×227 (the paper's '224' does not give 55×55); "
+    "use 227×227 crops or alexnet(variant='torchvision')"
+}
 
-    def __init__(
-        self,
-        num_classes: int = 1000,
-        variant: Literal["original", "torchvision"] = "original",
-        dropout: float = 0.5,
-    ):
+
+class AlexNet(Network):
+    """AlexNet, ``variant="paper"`` (3×227×227) or ``"torchvision"`` (3×224×224, or any side ≥ 63)."""
+
+    name = "AlexNet"
+
+    def __init__(self, num_classes: int = 1000, variant: Variant = "paper", dropout: float = 0.5):
         super().__init__()
-        if variant == "original":
-            self.input_size = (3, 227, 227)
+        variant = check_variant(variant, ("paper", "torchvision"), "AlexNet")
+        if variant == "paper":
+            self.input_spec = InputSpec(3, 227)
             self.features = _original_features()
             self.avgpool = nn.Identity()  # the paper's 227 input gives 6×6 by itself
             self.classifier = _original_classifier(num_classes, dropout)
-        elif variant == "torchvision":
-            self.input_size = (3, 224, 224)
+        else:
+            self.input_spec = InputSpec(3, 224, min_size=63)  # adaptive pooling: the smallest side that reaches 1×1
             self.features = _torchvision_features()
             self.avgpool = nn.AdaptiveAvgPool2d((6, 6))
             self.classifier = _torchvision_classifier(num_classes, dropout)
-        else:
-            raise ValueError(f"variant must be 'original' or 'torchvision', got {variant!r}")
         self.variant = variant
 
     def forward(self, x: Tensor) -> Tensor:
-        hints = (
-            {
-                (224, 224): "the paper's AlexNet needs 227×227 (the paper's '224' does not give 55×55); "
-                "use 227×227 crops or alexnet(variant='torchvision')"
-            }
-            if self.variant == "original"
-            else None
-        )
-        check_input(x, self.input_size, "AlexNet", size_hints=hints)
+        self.check_input(x, PAPER_HINTS if self.variant == "paper" else None)
         x = self.avgpool(self.features(x))
         return self.classifier(torch.flatten(x, 1))
 
@@ -119,6 +112,6 @@ def init_like_paper(model: AlexNet) -> AlexNet:
     return model
 
 
-def alexnet(num_classes: int = 1000, variant: Literal["original", "torchvision"] = "original") -> AlexNet:
+def alexnet(num_classes: int = 1000, variant: Variant = "paper") -> AlexNet:
     """AlexNet (Krizhevsky et al. 2012, Fig. 2): the paper's grouped network, or torchvision's layout."""
     return AlexNet(num_classes, variant)

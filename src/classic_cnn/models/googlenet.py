@@ -25,7 +25,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from classic_cnn.models._input import check_input
+from classic_cnn.models._input import InputSpec, Network
 from classic_cnn.models.alexnet import local_response_norm
 
 # (in_channels, 1x1, 3x3 reduce, 3x3, 5x5 reduce, 5x5, pool proj) — Szegedy et al. 2014, Table 1
@@ -122,10 +122,11 @@ class GoogLeNetOutputs(NamedTuple):
     aux2: Tensor  # on top of inception 4d
 
 
-class GoogLeNet(nn.Module):
+class GoogLeNet(Network):
     """GoogLeNet (Szegedy et al. 2014, Table 1 and Fig. 3) for 3×224×224 inputs."""
 
-    input_size = (3, 224, 224)
+    input_spec = InputSpec(3, 224)
+    name = "GoogLeNet"
 
     def __init__(
         self,
@@ -176,7 +177,7 @@ class GoogLeNet(nn.Module):
         return (x * std + mean - 0.5) / 0.5
 
     def forward(self, x: Tensor) -> Tensor | GoogLeNetOutputs:
-        check_input(x, self.input_size, "GoogLeNet")
+        self.check_input(x)
         if self.transform_input:
             x = self._transform_input(x)
         x = self.maxpool1(self.conv1(x))

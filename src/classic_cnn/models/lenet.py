@@ -8,13 +8,13 @@ and a Euclidean RBF output with fixed ±1 prototypes — exactly 60,000 trainabl
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Literal, NamedTuple
+from typing import NamedTuple
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from classic_cnn.models._input import check_input
+from classic_cnn.models._input import InputSpec, Network, Variant, check_variant
 
 # Table I of the paper: which S2 maps (rows) feed each C3 map (columns). Columns 0-5 take 3 contiguous
 # maps, 6-11 take 4 contiguous, 12-14 take 4 non-contiguous, 15 takes all 6 (checked in the tests).
@@ -153,7 +153,7 @@ class EuclideanRBF(nn.Module):
         return self.prototypes.numel()
 
 
-class LeNet5(nn.Module):
+class LeNet5(Network):
     """LeNet-5 (LeCun et al. 1998, §II.B), the paper's network or its modern twin.
 
     The classic network returns the NEGATIVE squared RBF distances −y_i as logits, so that
@@ -163,11 +163,13 @@ class LeNet5(nn.Module):
     The predicted class is the nearest prototype: ``logits.argmax(1)``.
     """
 
-    input_size = (1, 32, 32)
+    input_spec = InputSpec(1, 32)
+    name = "LeNet-5"
 
-    def __init__(self, variant: Literal["classic", "modern"] = "classic", num_classes: int = 10):
+    def __init__(self, variant: Variant = "paper", num_classes: int = 10):
         super().__init__()
-        if variant == "classic":
+        variant = check_variant(variant, ("paper", "modern"), "LeNet-5")
+        if variant == "paper":
             if num_classes != 10:
                 raise ValueError(
                     f"the classic LeNet-5 has one RBF prototype per digit, so num_classes must be 10, "
@@ -183,7 +185,7 @@ class LeNet5(nn.Module):
                 ("F6", nn.Linear(120, 84)), ("F6_squash", ScaledTanh()),
                 ("output", EuclideanRBF(digit_prototypes())),
             ]  # fmt: skip
-        elif variant == "modern":
+        else:
             layers = [
                 ("C1", nn.Conv2d(1, 6, kernel_size=5)), ("C1_relu", nn.ReLU()),
                 ("S2", nn.MaxPool2d(2)),
@@ -194,20 +196,13 @@ class LeNet5(nn.Module):
                 ("F6", nn.Linear(120, 84)), ("F6_relu", nn.ReLU()),
                 ("output", nn.Linear(84, num_classes)),
             ]  # fmt: skip
-        else:
-            raise ValueError(f"variant must be 'classic' or 'modern', got {variant!r}")
         self.variant = variant
         self.layers = nn.Sequential(OrderedDict(layers))
-        if variant == "classic":
+        if variant == "paper":
             _init_like_paper(self)
 
     def forward(self, x: Tensor) -> Tensor:
-        check_input(
-            x,
-            self.input_size,
-            "LeNet-5",
-            size_hints={(28, 28): "pad MNIST by 2 pixels: transforms.Pad(2) or F.pad(x, (2, 2, 2, 2))"},
-        )
+        self.check_input(x, {(28, 28): "pad MNIST by 2 pixels: transforms.Pad(2) or F.pad(x, (2, 2, 2, 2))"})
         return self.layers(x)
 
 
@@ -235,8 +230,8 @@ def _init_like_paper(model: nn.Module) -> None:
             nn.init.uniform_(parameter, -2.4 / fan_in, 2.4 / fan_in)
 
 
-def lenet5(variant: Literal["classic", "modern"] = "classic", num_classes: int = 10) -> LeNet5:
-    """LeNet-5 (LeCun et al. 1998): ``"classic"`` as in the paper (60,000 parameters), or ``"modern"``."""
+def lenet5(variant: Variant = "paper", num_classes: int = 10) -> LeNet5:
+    """LeNet-5 (LeCun et al. 1998): ``"paper"`` as in the paper (60,000 parameters), or ``"modern"``."""
     return LeNet5(variant, num_classes)
 
 

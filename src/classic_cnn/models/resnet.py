@@ -19,7 +19,8 @@ from typing import Literal
 import torch
 from torch import Tensor, nn
 
-from classic_cnn.models._input import check_input
+from classic_cnn.models._input import InputSpec, Network
+from classic_cnn.shapes import scale_channels
 
 StrideIn = Literal["1x1", "3x3"]
 
@@ -102,11 +103,11 @@ STAGES: dict[int, tuple[Block, tuple[int, int, int, int]]] = {
 STAGE_WIDTHS = (64, 128, 256, 512)  # filters of the first conv of a block, conv2_x … conv5_x
 
 
-class ResNet(nn.Module):
+class ResNet(Network):
     """An ImageNet ResNet: 7×7/2 conv, 3×3/2 max pool, four stages of blocks, global average pool, FC.
 
-    ``width`` scales every stage (a CPU-sized network; breaks torchvision compatibility), ``input_size``
-    is the image side the forward pass accepts (224 by default; the network itself is size-agnostic).
+    ``width`` scales every stage (a CPU-sized network; breaks torchvision compatibility). The network is
+    size-agnostic (any side ≥ 32); ``input_size`` is the side a summary traces (the paper's 224).
     """
 
     def __init__(
@@ -123,20 +124,18 @@ class ResNet(nn.Module):
             raise ValueError(f"depth must be one of {sorted(STAGES)}, got {depth}")
         if stride_in not in ("1x1", "3x3"):
             raise ValueError(f"stride_in must be '1x1' (the paper) or '3x3' (torchvision v1.5), got {stride_in!r}")
-        if width <= 0:
-            raise ValueError(f"width must be positive, got {width}")
         if input_size < 32:
             raise ValueError(f"input_size must be at least 32 (the network halves it five times), got {input_size}")
         block, counts = STAGES[depth]
         self.name, self.stride_in = f"ResNet-{depth}", stride_in
-        self.input_size = (3, input_size, input_size)
-        stem = max(1, round(64 * width))
+        self.input_spec = InputSpec(3, input_size, min_size=32)
+        stem = scale_channels(64, width)
         self.conv1 = nn.Conv2d(3, stem, kernel_size=7, stride=2, padding=3, bias=False)
         self.bn1 = nn.BatchNorm2d(stem)
         self.relu = nn.ReLU(inplace=True)
         self.maxpool = nn.MaxPool2d(kernel_size=3, stride=2, padding=1)
         self.in_channels = stem
-        widths = [max(1, round(channels * width)) for channels in STAGE_WIDTHS]
+        widths = [scale_channels(channels, width) for channels in STAGE_WIDTHS]
         self.layer1 = self._make_layer(block, widths[0], counts[0], stride=1)
         self.layer2 = self._make_layer(block, widths[1], counts[1], stride=2)
         self.layer3 = self._make_layer(block, widths[2], counts[2], stride=2)
@@ -157,7 +156,7 @@ class ResNet(nn.Module):
         return nn.Sequential(*layers)
 
     def forward(self, x: Tensor) -> Tensor:
-        check_input(x, self.input_size, self.name, rebuild="input_size")
+        self.check_input(x)
         x = self.maxpool(self.relu(self.bn1(self.conv1(x))))
         x = self.layer4(self.layer3(self.layer2(self.layer1(x))))
         return self.fc(torch.flatten(self.avgpool(x), 1))

@@ -13,8 +13,9 @@ from __future__ import annotations
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from classic_cnn.models._input import check_input
+from classic_cnn.models._input import InputSpec, Network
 from classic_cnn.models.resnet import _init_he, conv3x3
+from classic_cnn.shapes import scale_channels
 
 STAGE_WIDTHS = (16, 32, 64)  # §4.2: "the numbers of filters are {16, 32, 64} respectively"
 
@@ -47,19 +48,17 @@ class CifarBlock(nn.Module):
         return self.relu(out)
 
 
-class CifarResNet(nn.Module):
+class CifarResNet(Network):
     """A 6n+2-layer CIFAR network (§4.2), residual (``shortcut=True``) or plain; ``width`` scales the filters."""
 
-    input_size = (3, 32, 32)
+    input_spec = InputSpec(3, 32, min_size=4)  # size-agnostic: two stride-2 stages, then global average pooling
 
     def __init__(self, depth: int, num_classes: int = 10, shortcut: bool = True, *, width: float = 1.0):
         super().__init__()
         if depth < 8 or (depth - 2) % 6:
             raise ValueError(f"depth must be 6n + 2 (20, 32, 44, 56, 110, ...), got {depth}")
-        if width <= 0:
-            raise ValueError(f"width must be positive, got {width}")
         blocks = (depth - 2) // 6
-        widths = [max(1, round(channels * width)) for channels in STAGE_WIDTHS]
+        widths = [scale_channels(channels, width) for channels in STAGE_WIDTHS]
         self.name = f"{'ResNet' if shortcut else 'Plain'}-{depth}"
         self.conv1 = conv3x3(3, widths[0])
         self.bn1 = nn.BatchNorm2d(widths[0])
@@ -77,7 +76,7 @@ class CifarResNet(nn.Module):
         _init_he(self)
 
     def forward(self, x: Tensor) -> Tensor:
-        check_input(x, self.input_size, self.name)
+        self.check_input(x)
         x = self.relu(self.bn1(self.conv1(x)))
         x = self.layer3(self.layer2(self.layer1(x)))
         return self.fc(self.avgpool(x).flatten(1))

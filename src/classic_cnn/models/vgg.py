@@ -12,8 +12,9 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from classic_cnn.models._input import check_input
+from classic_cnn.models._input import InputSpec, Network
 from classic_cnn.models.alexnet import local_response_norm
+from classic_cnn.shapes import scale_channels
 
 Layer = int | tuple[int, int] | str
 
@@ -30,10 +31,6 @@ NAMES = {"A": "VGG-11", "A-LRN": "VGG-11 (A-LRN)", "B": "VGG-13", "C": "VGG-16 (
 FC_WIDTH = 4096
 
 
-def _scaled(channels: int, width: float) -> int:
-    return max(1, round(channels * width))
-
-
 def make_layers(
     config: list[Layer], batch_norm: bool = False, width: float = 1.0, in_channels: int = 3
 ) -> nn.Sequential:
@@ -46,7 +43,7 @@ def make_layers(
             layers.append(local_response_norm())
         else:
             out_channels, kernel_size = (layer, 3) if isinstance(layer, int) else layer
-            out_channels = _scaled(out_channels, width)
+            out_channels = scale_channels(out_channels, width)
             layers.append(nn.Conv2d(in_channels, out_channels, kernel_size, padding=kernel_size // 2))
             if batch_norm:
                 layers.append(nn.BatchNorm2d(out_channels))
@@ -55,7 +52,7 @@ def make_layers(
     return nn.Sequential(*layers)
 
 
-class VGG(nn.Module):
+class VGG(Network):
     """A VGG network: ``features`` (the conv stack), ``avgpool``, ``classifier`` (FC-4096, FC-4096, FC-classes).
 
     ``input_size`` (a multiple of 32) and ``width`` shrink the network for CPU training; the classifier
@@ -76,16 +73,14 @@ class VGG(nn.Module):
         super().__init__()
         if config not in CONFIGS:
             raise ValueError(f"config must be one of {sorted(CONFIGS)}, got {config!r}")
-        if width <= 0:
-            raise ValueError(f"width must be positive, got {width}")
         if input_size < 32 or input_size % 32:
             raise ValueError(f"input_size must be a multiple of 32 (five 2×2 poolings), got {input_size}")
         self.name = NAMES[config] + (" with batch norm" if batch_norm else "")
-        self.input_size = (in_channels, input_size, input_size)
+        self.input_spec = InputSpec(in_channels, input_size, rebuild="input_size")
         self.features = make_layers(CONFIGS[config], batch_norm, width, in_channels)
         final_size = input_size // 32  # 7 at 224: then this pooling changes nothing, as in torchvision
         self.avgpool = nn.AdaptiveAvgPool2d((final_size, final_size))
-        channels, hidden = _scaled(512, width), _scaled(FC_WIDTH, width)
+        channels, hidden = scale_channels(512, width), scale_channels(FC_WIDTH, width)
         self.classifier = nn.Sequential(
             nn.Linear(channels * final_size * final_size, hidden), nn.ReLU(inplace=True), nn.Dropout(dropout),
             nn.Linear(hidden, hidden), nn.ReLU(inplace=True), nn.Dropout(dropout),
@@ -93,7 +88,7 @@ class VGG(nn.Module):
         )  # fmt: skip
 
     def forward(self, x: Tensor) -> Tensor:
-        check_input(x, self.input_size, self.name, rebuild="input_size")
+        self.check_input(x)
         x = self.avgpool(self.features(x))
         return self.classifier(torch.flatten(x, 1))
 

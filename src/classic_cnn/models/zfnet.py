@@ -15,14 +15,15 @@ from collections import OrderedDict
 import torch
 from torch import Tensor, nn
 
-from classic_cnn.models._input import check_input
+from classic_cnn.models._input import InputSpec, Network
 from classic_cnn.models.alexnet import local_response_norm
 
 
-class ZFNet(nn.Module):
+class ZFNet(Network):
     """ZFNet (Zeiler & Fergus 2013, Fig. 3) for 3×224×224 inputs."""
 
-    input_size = (3, 224, 224)
+    input_spec = InputSpec(3, 224)
+    name = "ZFNet"
 
     def __init__(self, num_classes: int = 1000, dropout: float = 0.5):
         super().__init__()
@@ -43,7 +44,7 @@ class ZFNet(nn.Module):
         ]))  # fmt: skip
 
     def forward(self, x: Tensor) -> Tensor:
-        check_input(x, self.input_size, "ZFNet")
+        self.check_input(x)
         return self.classifier(torch.flatten(self.features(x), 1))
 
 

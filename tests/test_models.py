@@ -4,6 +4,8 @@ Oracles: the papers' tables (numbers typed from the papers), ``classic_cnn.shape
 layer list, and PyTorch's own functions for the custom layers.
 """
 
+import re
+
 import pytest
 import torch
 import torch.nn.functional as F
@@ -149,7 +151,7 @@ def test_modern_lenet5_matches_the_trace_of_its_layers():
     specs = [Conv(6, 5), Pool(2), Conv(16, 5), Pool(2), Conv(120, 5), Flatten(), FC(84), FC(7)]
     assert count(model) == trace((1, 32, 32), specs).params == 61_706 - 3 * 85
     with pytest.raises(ValueError, match="num_classes must be 10"):
-        M.lenet5("classic", num_classes=7)
+        M.lenet5("paper", num_classes=7)
 
 
 # --- AlexNet and ZFNet --------------------------------------------------------------------------
@@ -398,32 +400,60 @@ def test_resnet_blocks_and_shortcuts():
 
 # --- every model: a forward pass at the paper's input size; shape checks ------------------------
 
-IMAGENET, CIFAR = ((3, 224, 224), 1000), ((3, 32, 32), 10)
-MODELS = {  # name: (builder, the paper's input size, classes)
-    "lenet5": (M.lenet5, (1, 32, 32), 10),
-    "lenet5-modern": (lambda: M.lenet5("modern"), (1, 32, 32), 10),
-    "alexnet": (M.alexnet, (3, 227, 227), 1000),
-    "alexnet-torchvision": (lambda: M.alexnet(variant="torchvision"), *IMAGENET),
-    "zfnet": (M.zfnet, *IMAGENET),
-    **{f"vgg-{c}": (lambda c=c: M.vgg(c), *IMAGENET) for c in ("A", "A-LRN", "B", "C", "D", "E")},
-    "vgg16-bn": (lambda: M.vgg16(batch_norm=True), *IMAGENET),
-    "googlenet": (M.googlenet, *IMAGENET),
-    "googlenet-torchvision": (lambda: M.googlenet(variant="torchvision"), *IMAGENET),
-    **{f"resnet{d}": (getattr(M, f"resnet{d}"), *IMAGENET) for d in (18, 34, 50, 101, 152)},
-    **{f"{kind}{d}": (getattr(M, f"{kind}{d}"), *CIFAR) for kind in ("resnet", "plain") for d in (20, 32, 44, 56, 110)},
+# The registry's networks (the papers' models), plus the other variants the book builds.
+MODELS = {
+    **M.ARCHITECTURES,
+    "lenet5-modern": lambda: M.lenet5("modern"),
+    "alexnet-torchvision": lambda: M.alexnet(variant="torchvision"),
+    **{f"vgg-{c}": lambda c=c: M.vgg(c) for c in ("A-LRN", "C")},
+    "vgg16-bn": lambda: M.vgg16(batch_norm=True),
+    "googlenet-torchvision": lambda: M.googlenet(variant="torchvision"),
 }
+CIFAR_NETS = {f"{kind}{d}" for kind in ("resnet", "plain") for d in (20, 32, 44, 56, 110)}
+IMAGENET_NETS = {
+    "zfnet",
+    "vgg11",
+    "vgg13",
+    "vgg16",
+    "vgg19",
+    "googlenet",
+    *(f"resnet{d}" for d in (18, 34, 50, 101, 152)),
+}
+
+
+def test_the_registry_holds_every_network_of_the_book_at_its_papers_input():
+    papers = {"lenet5": (1, 32, 32), "alexnet": (3, 227, 227)}
+    papers |= {name: (3, 224, 224) for name in IMAGENET_NETS} | {name: (3, 32, 32) for name in CIFAR_NETS}
+    assert {name: on_meta(build).input_size for name, build in M.ARCHITECTURES.items()} == papers
 
 
 @pytest.mark.parametrize("name", MODELS)
 def test_forward_pass_at_the_paper_input_size(name):
-    build, size, classes = MODELS[name]
-    model = build().eval()
-    assert tuple(model.input_size) == size
+    model = MODELS[name]().eval()
+    size = model.input_size
+    classes = 10 if size[-1] == 32 else 1000
+    spec = model.input_spec
     with torch.inference_mode():
         out = model(torch.randn(1, *size))
         assert out.shape == (1, classes) and torch.isfinite(out).all()
-        with pytest.raises(ValueError, match=f"expects {size[0]}×{size[1]}×{size[2]} inputs, got"):
-            model(torch.randn(1, size[0], size[1] - 4, size[2] - 4))
+        if spec.min_size is None:  # built for one size: any other is refused, naming the expected volume
+            with pytest.raises(
+                ValueError, match=re.escape(f"{model.name} expects {size[0]}×{size[1]}×{size[2]} inputs, got")
+            ):
+                model(torch.randn(1, size[0], size[1] - 4, size[2] - 4))
+        else:  # size-agnostic: a larger image works, one below the minimum is refused with the rule
+            assert model(torch.randn(1, size[0], size[1] + 16, size[2] + 16)).shape == (1, classes)
+            with pytest.raises(ValueError, match=f"any side ≥ {spec.min_size}"):
+                model(torch.randn(1, size[0], spec.min_size - 1, spec.min_size - 1))
+
+
+def test_old_variant_names_still_work_with_a_deprecation_warning():
+    with pytest.warns(DeprecationWarning, match="variant='classic' is now variant='paper'"):
+        assert on_meta(M.lenet5, "classic").variant == "paper"
+    with pytest.warns(DeprecationWarning, match="variant='original' is now variant='paper'"):
+        assert on_meta(M.alexnet, variant="original").variant == "paper"
+    with pytest.raises(ValueError, match="LeNet-5's variant must be one of 'paper', 'modern', got 'torchvision'"):
+        on_meta(M.lenet5, "torchvision")
 
 
 def test_input_checks_speak_to_students():
@@ -436,7 +466,7 @@ def test_input_checks_speak_to_students():
         on_meta(M.lenet5, "modern")(torch.zeros(1, 3, 32, 32))
     with pytest.raises(ValueError, match=r"AlexNet expects 3×227×227 inputs, got 3×224×224 .*227"):
         on_meta(M.alexnet)(torch.zeros(1, 3, 224, 224))
-    with pytest.raises(ValueError, match=r"ResNet-20 expects 3×32×32 inputs, got 1×32×32 .*expand"):
+    with pytest.raises(ValueError, match=r"ResNet-20 expects 3×H×W \(any side ≥ 4\) inputs, got 1×32×32 .*expand"):
         on_meta(M.resnet20)(torch.zeros(1, 1, 32, 32))
     with pytest.raises(ValueError, match=r"VGG-11 expects 3×224×224 inputs, got 3×64×64 .*input_size=64"):
         on_meta(M.vgg11)(torch.zeros(1, 3, 64, 64))

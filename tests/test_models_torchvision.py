@@ -9,35 +9,24 @@ import torchvision
 from torch import nn
 
 from classic_cnn import models as M
-from classic_cnn.models.pretrained import weights_url
+from classic_cnn.models.pretrained import TORCHVISION_TWINS, torchvision_twin, weights_url
 
-TWINS = {  # ours, torchvision's (same constructor arguments)
-    "alexnet": (lambda: M.alexnet(variant="torchvision"), torchvision.models.alexnet),
-    **{f"vgg{d}": (getattr(M, f"vgg{d}"), getattr(torchvision.models, f"vgg{d}")) for d in (11, 13, 16, 19)},
-    **{
-        f"vgg{d}_bn": (lambda d=d: getattr(M, f"vgg{d}")(batch_norm=True), getattr(torchvision.models, f"vgg{d}_bn"))
-        for d in (11, 13, 16, 19)
-    },
-    "googlenet": (
-        lambda: M.googlenet(variant="torchvision"),
-        lambda: torchvision.models.googlenet(aux_logits=True, init_weights=False),
-    ),
-    **{
-        f"resnet{d}": (getattr(M, f"resnet{d}"), getattr(torchvision.models, f"resnet{d}"))
-        for d in (18, 34, 50, 101, 152)
-    },
-}
+THEIRS = {"googlenet": lambda: torchvision.models.googlenet(aux_logits=True, init_weights=False)}
+
+
+def torchvision_model(name: str) -> nn.Module:
+    """torchvision's model for the weights ``name`` (random weights)."""
+    return THEIRS[name]() if name in THEIRS else getattr(torchvision.models, name)()
 
 
 def shapes(model: nn.Module) -> dict[str, tuple[int, ...]]:
     return {key: tuple(value.shape) for key, value in model.state_dict().items()}
 
 
-@pytest.mark.parametrize("name", TWINS)
+@pytest.mark.parametrize("name", TORCHVISION_TWINS)
 def test_state_dict_keys_and_shapes_equal_torchvisions(name):
-    ours, theirs = TWINS[name]
     with torch.device("meta"):
-        assert shapes(ours()) == shapes(theirs())
+        assert shapes(torchvision_twin(name)) == shapes(torchvision_model(name))
 
 
 def randomize_batch_norm(model: nn.Module) -> None:

@@ -11,30 +11,33 @@ from __future__ import annotations
 import os
 import socket
 import urllib.error
-from collections.abc import Callable
 from pathlib import Path
 
 import torch
 from torch import nn
 
-from classic_cnn.models.alexnet import alexnet
-from classic_cnn.models.googlenet import googlenet
-from classic_cnn.models.resnet import resnet18, resnet34, resnet50, resnet101, resnet152
-from classic_cnn.models.vgg import vgg11, vgg13, vgg16, vgg19
-
-# Our models in the form torchvision's weights were trained for.
-TORCHVISION_TWINS: dict[str, Callable[[], nn.Module]] = {
-    "alexnet": lambda: alexnet(variant="torchvision"),
-    "vgg11": lambda: vgg11(), "vgg13": lambda: vgg13(), "vgg16": lambda: vgg16(), "vgg19": lambda: vgg19(),
-    "vgg11_bn": lambda: vgg11(batch_norm=True), "vgg13_bn": lambda: vgg13(batch_norm=True),
-    "vgg16_bn": lambda: vgg16(batch_norm=True), "vgg19_bn": lambda: vgg19(batch_norm=True),
+# torchvision's weights → the registry network and the arguments that give it torchvision's layout.
+TORCHVISION_TWINS: dict[str, tuple[str, dict[str, object]]] = {
+    "alexnet": ("alexnet", {"variant": "torchvision"}),
+    **{f"vgg{depth}": (f"vgg{depth}", {}) for depth in (11, 13, 16, 19)},
+    **{f"vgg{depth}_bn": (f"vgg{depth}", {"batch_norm": True}) for depth in (11, 13, 16, 19)},
     # torchvision's GoogLeNet weights expect (x - 0.5)/0.5 inputs: transform_input maps ImageNet-normalized ones.
-    "googlenet": lambda: googlenet(variant="torchvision", transform_input=True),
-    "resnet18": lambda: resnet18(), "resnet34": lambda: resnet34(),
+    "googlenet": ("googlenet", {"variant": "torchvision", "transform_input": True}),
+    "resnet18": ("resnet18", {}),
+    "resnet34": ("resnet34", {}),
     # torchvision's bottleneck ResNets are "v1.5": the stride sits in the 3×3 convolution.
-    "resnet50": lambda: resnet50(stride_in="3x3"), "resnet101": lambda: resnet101(stride_in="3x3"),
-    "resnet152": lambda: resnet152(stride_in="3x3"),
-}  # fmt: skip
+    **{f"resnet{depth}": (f"resnet{depth}", {"stride_in": "3x3"}) for depth in (50, 101, 152)},
+}
+
+
+def torchvision_twin(name: str) -> nn.Module:
+    """Our model in the layout torchvision's weights ``name`` were trained for (random weights)."""
+    from classic_cnn.models import ARCHITECTURES
+
+    if name not in TORCHVISION_TWINS:
+        raise ValueError(f"no torchvision weights for {name!r}; choose one of {sorted(TORCHVISION_TWINS)}")
+    builder, options = TORCHVISION_TWINS[name]
+    return ARCHITECTURES[builder](**options)
 
 
 class WeightsUnavailableError(RuntimeError):
@@ -63,9 +66,7 @@ def pretrained(
     ``hub_dir``/checkpoints (default: torch hub's, ``~/.cache/torch/hub``) and downloaded there if missing,
     each network operation giving up after ``timeout`` seconds.
     """
-    if name not in TORCHVISION_TWINS:
-        raise ValueError(f"no torchvision weights for {name!r}; choose one of {sorted(TORCHVISION_TWINS)}")
-    model = TORCHVISION_TWINS[name]()
+    model = torchvision_twin(name)
     if path is not None:
         state_dict = torch.load(path, map_location="cpu", weights_only=True)
     else:

@@ -1,31 +1,49 @@
 """The architecture walker: pick a network, see its volumes layer by layer as a table and a diagram.
 
-Every table is computed by ``classic_cnn.shapes.trace`` in Python; the static form carries all of them and
-the browser only switches which one is shown, so it works on the static site with no kernel.
+Every panel is ``classic_cnn.summary()`` of the real module (built on the meta device: shapes only), so the
+walker's numbers are the chapters' numbers. The static form carries every panel and the browser only
+switches which one is shown, so it works on the static site with no kernel.
 """
 
 from __future__ import annotations
 
+import functools
 import html
 import itertools
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping
 
 import ipywidgets as widgets
 
-from classic_cnn.shapes import Spec, Trace, trace
-from classic_cnn.widgets.architectures import ARCHITECTURES
+from classic_cnn.summary import Summary, SummaryRow, summary
 from classic_cnn.widgets.render import OUTPUT_FIRST, WINDOW, group, svg
 from classic_cnn.widgets.static import STYLE, library_js
 
-Architectures = Mapping[str, tuple[Sequence[int], Sequence[Spec]]]
-
 DIAGRAM_HEIGHT = 120
+MAX_ROWS = 30  # a network with more layers is shown by stage (``summary(depth=1)``)
 
 
-def diagram(traced: Trace) -> str:
+def network_summary(build: Callable[[], object]) -> Summary:
+    """``summary()`` of the network ``build()`` makes on the meta device: one row per layer, or per stage
+    (Inception module, residual stage) when it has more than ``MAX_ROWS`` layers."""
+    import torch
+
+    with torch.device("meta"):
+        model = build()
+    table = summary(model)
+    return table if len(shown_rows(table)) <= MAX_ROWS else summary(model, depth=1)
+
+
+def shown_rows(table: Summary) -> list[SummaryRow]:
+    """The rows that change something: a layer that writes no new numbers, has no parameters and no
+    multiply-adds (an in-place ReLU, a flatten view, dropout at test time) adds nothing to any total."""
+    return [row for row in table.rows if row.params or row.activations or row.macs]
+
+
+def diagram(table: Summary) -> str:
     """One block per volume, input first: height ∝ spatial size, width grows with depth (log scale)."""
-    volumes = [traced.input] + [row.output for row in traced.rows]
-    names = ["input"] + [row.name for row in traced.rows]
+    rows = shown_rows(table)
+    volumes = [table.input] + [row.output for row in rows]
+    names = ["input"] + [row.name for row in rows]
     tallest = max(volume.height for volume in volumes)
     parts, x = [], 0
     for name, volume in zip(names, volumes):
@@ -43,32 +61,42 @@ def diagram(traced: Trace) -> str:
     return svg(x, DIAGRAM_HEIGHT + 2, "volumes layer by layer", parts)
 
 
-def render_architecture(name: str, input_volume: Sequence[int], specs: Sequence[Spec]) -> str:
-    """The walker's panel for one network: the traced table with totals, then the diagram."""
-    traced = trace(input_volume, specs)
-    head = "".join(
-        f"<th>{title}</th>"
-        for title in ("layer", "operation", "output H×W×D", "parameters", "activations", "multiply-adds")
-    )
+def render_architecture(table: Summary) -> str:
+    """The walker's panel for one network: its volumes in one line, the table with totals, the diagram."""
+    titles = ("layer", "operation", "output H×W×D", "parameters", "activations", "multiply-adds")
+    head = "".join(f"<th>{title}</th>" for title in titles)
     rows = [
-        f"<tr><td>input</td><td></td><td>{traced.input}</td><td></td><td>{group(traced.input.activations)}</td>"
+        f"<tr><td>input</td><td></td><td>{table.input}</td><td></td><td>{group(table.input.activations)}</td>"
         "<td></td></tr>"
     ]
-    for row in traced.rows:
+    for row in shown_rows(table):
         rows.append(
             f"<tr><td>{html.escape(row.name)}</td><td>{html.escape(row.layer)}</td><td>{row.output}</td>"
             f"<td>{group(row.params)}</td><td>{group(row.activations)}</td><td>{group(row.macs)}</td></tr>"
         )
     rows.append(
-        f"<tr><th>total</th><td></td><td></td><th>{group(traced.params)}</th><th>{group(traced.activations)}</th>"
-        f"<th>{group(traced.macs)}</th></tr>"
+        f"<tr><th>total</th><td></td><td></td><th>{group(table.params)}</th><th>{group(table.activations)}</th>"
+        f"<th>{group(table.macs)}</th></tr>"
+    )
+    sizes = " → ".join(str(volume) for volume in [table.input, *(row.output for row in shown_rows(table))])
+    note = (
+        f" ({table.unused_params:,} more parameters train only: auxiliary classifiers)" if table.unused_params else ""
     )
     return (
-        f"<p>{html.escape(name)}: {' → '.join(traced.sizes)}</p>"
+        f"<p>{html.escape(table.model)}: {html.escape(sizes)}{html.escape(note)}</p>"
         '<table data-output="table" style="border-collapse:separate;border-spacing:0.5em 0;text-align:right;'
         f'white-space:nowrap;font-size:0.9em"><thead><tr>{head}</tr>'
-        f"</thead><tbody>{''.join(rows)}</tbody></table>{diagram(traced)}"
+        f"</thead><tbody>{''.join(rows)}</tbody></table>{diagram(table)}"
     )
+
+
+@functools.cache
+def book_networks() -> dict[str, Summary]:
+    """Every network of ``classic_cnn.models.ARCHITECTURES``, by the name its paper gives it (computed once)."""
+    from classic_cnn.models import ARCHITECTURES
+
+    tables = [network_summary(build) for build in ARCHITECTURES.values()]
+    return {table.model: table for table in tables}
 
 
 _ids = itertools.count(1)
@@ -77,14 +105,14 @@ _ids = itertools.count(1)
 class ArchitectureWalker:
     """The walker's static form (all tables pre-rendered); ``widget()`` gives an ipywidgets Dropdown form."""
 
-    def __init__(self, architectures: Architectures | None = None, selected: str | None = None) -> None:
-        self.architectures = dict(ARCHITECTURES if architectures is None else architectures)
-        if not self.architectures:
-            raise ValueError("architecture_walker needs at least one architecture")
-        self.selected = next(iter(self.architectures)) if selected is None else selected
-        if self.selected not in self.architectures:
-            raise ValueError(f"selected {self.selected!r} is not one of {list(self.architectures)}")
-        self.panels = {name: render_architecture(name, *spec) for name, spec in self.architectures.items()}
+    def __init__(self, networks: Mapping[str, Summary] | None = None, selected: str | None = None) -> None:
+        self.networks = dict(book_networks() if networks is None else networks)
+        if not self.networks:
+            raise ValueError("architecture_walker needs at least one network")
+        self.selected = next(iter(self.networks)) if selected is None else selected
+        if self.selected not in self.networks:
+            raise ValueError(f"selected {self.selected!r} is not one of {list(self.networks)}")
+        self.panels = {name: render_architecture(table) for name, table in self.networks.items()}
         self.id = f"ccnn-walker-{next(_ids)}"
 
     def html(self) -> str:
@@ -109,7 +137,7 @@ class ArchitectureWalker:
         return self.html()
 
     def __repr__(self) -> str:
-        return f"architecture_walker({list(self.architectures)}, selected={self.selected!r})"
+        return f"architecture_walker({list(self.networks)}, selected={self.selected!r})"
 
     def widget(self) -> ArchitectureWalkerWidget:
         return ArchitectureWalkerWidget(self)
@@ -133,6 +161,8 @@ class ArchitectureWalkerWidget(widgets.VBox):
         return f"ArchitectureWalkerWidget(selected={self.controls['architecture'].value!r})"
 
 
-def architecture_walker(architectures: Architectures | None = None, selected: str | None = None) -> ArchitectureWalker:
-    """Walk LeNet-5 / AlexNet / ZFNet / VGG-16 (or ``{name: ((C, H, W), specs)}`` of your own) volume by volume."""
-    return ArchitectureWalker(architectures, selected)
+def architecture_walker(
+    networks: Mapping[str, Summary] | None = None, selected: str | None = None
+) -> ArchitectureWalker:
+    """Walk every network of the book (or ``{name: summary(model)}`` of your own) volume by volume."""
+    return ArchitectureWalker(networks, selected)

@@ -34,14 +34,15 @@ def capture(
     modules: Mapping[str, nn.Module], keep: Callable[[Any], Any] | None = None, *, first_only: bool = False
 ) -> Iterator[dict[str, Any]]:
     """Record what each named module outputs while the body runs: ``{name: output}`` (the last call's, or the
-    first's with ``first_only``; ``keep`` maps an output before it is stored). Hooks are removed on exit."""
+    first's with ``first_only``). ``keep`` maps an output before it is stored; returning None skips it.
+    Hooks are removed on exit."""
     recorded: dict[str, Any] = {}
 
     def hook(name: str):
         def record(_module: nn.Module, _inputs: object, output: object) -> None:
-            if first_only and name in recorded:
-                return
-            recorded[name] = keep(output) if keep is not None else output
+            value = keep(output) if keep is not None else output
+            if value is not None and not (first_only and name in recorded):
+                recorded[name] = value
 
         return record
 

@@ -14,6 +14,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from classic_cnn.hooks import capture, eval_mode
 from classic_cnn.models._input import InputSpec, Network, Variant, check_variant
 
 # Table I of the paper: which S2 maps (rows) feed each C3 map (columns). Columns 0-5 take 3 contiguous
@@ -250,17 +251,8 @@ def layer_counts(model: LeNet5) -> list[LayerCount]:
     A connection joins one input unit (or the bias) to one output unit; with weight sharing one parameter
     serves many connections: C1 has 156 parameters but 122,304 connections.
     """
-    outputs: dict[str, Tensor] = {}
-    handles = [
-        module.register_forward_hook(lambda module, args, out, name=name: outputs.__setitem__(name, out))
-        for name, module in model.layers.named_children()
-    ]
-    try:
-        with torch.no_grad():
-            model(torch.zeros(1, *model.input_size))
-    finally:
-        for handle in handles:
-            handle.remove()
+    with capture(dict(model.layers.named_children())) as outputs, eval_mode(model), torch.no_grad():
+        model(torch.zeros(1, *model.input_size))
     rows = []
     for name, module in model.layers.named_children():
         params = sum(p.numel() for p in module.parameters() if p.requires_grad)

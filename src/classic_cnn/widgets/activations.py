@@ -15,6 +15,8 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from classic_cnn.hooks import capture, eval_mode, named
+
 DISPLAY_SIZE = 192  # pixels: small maps are enlarged (nearest neighbour) so single units stay visible
 
 
@@ -25,33 +27,16 @@ def record_activations(model: nn.Module, image: Tensor, layers: Sequence[str] | 
     4-D tensor (convolutions, activations, pooling, whole blocks).
     """
     batch = _as_batch(image)
-    modules = dict(model.named_modules())
-    names = [name for name in modules if name] if layers is None else list(layers)
-    missing = [name for name in names if name not in modules]
-    if missing:
-        raise ValueError(f"model has no layer(s) {missing}; named layers are {[n for n in modules if n][:20]}")
-    recorded: dict[str, Tensor] = {}
+    modules = named(model, None if layers is None else list(layers))
 
-    def hook(name: str):
-        def keep(module: nn.Module, inputs: object, output: object) -> None:
-            if isinstance(output, Tensor) and output.dim() == 4 and name not in recorded:
-                recorded[name] = output[0].detach().float().cpu()
+    def keep(output: object) -> Tensor | None:
+        return output[0].detach().float().cpu() if isinstance(output, Tensor) and output.dim() == 4 else None
 
-        return keep
-
-    handles = [modules[name].register_forward_hook(hook(name)) for name in names]
-    was_training = model.training
-    try:
-        model.eval()
-        with torch.no_grad():
-            model(batch)
-    finally:
-        for handle in handles:
-            handle.remove()
-        model.train(was_training)
-    if not recorded:
+    with capture(modules, keep, first_only=True) as outputs, eval_mode(model), torch.no_grad():
+        model(batch)
+    if not outputs:
         raise ValueError("no layer of the model produced a C×H×W map for this image")
-    return {name: recorded[name] for name in names if name in recorded}
+    return {name: outputs[name] for name in modules if name in outputs}
 
 
 def _as_batch(image: object) -> Tensor:

@@ -9,7 +9,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from classic_cnn.data import Augment, Dataset, load
-from classic_cnn.train import PAPER_RECIPES, Recipe, Trainer, TrainingDiverged, recipe
+from classic_cnn.models.googlenet import AUX_WEIGHT
+from classic_cnn.train import PAPER_RECIPES, Recipe, Step, Trainer, TrainingDiverged, recipe
 from classic_cnn.train import checkpoint as checkpoints
 
 
@@ -62,10 +63,10 @@ def test_resume_equals_uninterrupted(tmp_path, monkeypatch):
     interrupted = Trainer(tiny_model(), tiny_data(), RECIPE, seed=1, checkpoint=tmp_path / "run.pt", progress=False)
     train_epoch = Trainer._train_epoch
 
-    def crash_in_epoch_3(self, epoch):
+    def crash_in_epoch_3(self, epoch, *args):
         if epoch == 3:
             raise KeyboardInterrupt  # the kernel dies half way through
-        return train_epoch(self, epoch)
+        return train_epoch(self, epoch, *args)
 
     monkeypatch.setattr(Trainer, "_train_epoch", crash_in_epoch_3)
     with pytest.raises(KeyboardInterrupt):
@@ -96,6 +97,30 @@ def test_resume_refuses_another_runs_checkpoint(tmp_path):
             trainer.fit(resume=True)
     longer = Trainer(tiny_model(), tiny_data(), RECIPE, seed=1, checkpoint=path, progress=False)
     assert len(longer.fit(resume=True)) == RECIPE.epochs  # more epochs: the finished run trains further
+
+
+def test_step_budget_stops_mid_epoch_on_the_same_trajectory(tmp_path):
+    full, budgeted = [], []  # 72 training images in batches of 16: 5 steps per epoch
+    Trainer(tiny_model(), tiny_data(), RECIPE, seed=2, progress=False).fit(on_step=full.append)
+    trainer = Trainer(tiny_model(), tiny_data(), RECIPE, seed=2, checkpoint=tmp_path / "run.pt", progress=False)
+    history = trainer.fit(max_steps=7, on_step=budgeted.append)
+    assert budgeted == full[:7] and [step.epoch for step in budgeted] == [1] * 5 + [2] * 2
+    assert trainer.step == 7 and trainer.epoch == 1 and history.epoch == [1, 2]  # epoch 2 cut short: a row...
+    assert checkpoints.load(tmp_path / "run.pt")["epoch"] == 1  # ...but no checkpoint
+    sizes = [16, 16, 16, 16, 8]
+    epoch_loss = sum(step.loss * size for step, size in zip(full[:5], sizes)) / 72
+    assert history.train_loss[0] == pytest.approx(epoch_loss, rel=1e-5)
+    assert history.train_accuracy[0] == pytest.approx(sum(s.accuracy * n for s, n in zip(full, sizes)) / 72)
+
+
+def test_stop_condition_ends_training_after_the_step_it_fires():
+    seen = []
+    trainer = Trainer(tiny_model(), tiny_data(), RECIPE, progress=False)
+    history = trainer.fit(stop=lambda step: seen.append(step) or step.step == 3)
+    assert [step.step for step in seen] == [1, 2, 3] and trainer.step == 3 and len(history) == 1
+    assert seen[0] == Step(1, 1, seen[0].loss, seen[0].accuracy, RECIPE.lr) and seen[0].error == 1 - seen[0].accuracy
+    with pytest.raises(ValueError, match="max_steps must be >= 1"):
+        trainer.fit(max_steps=0)
 
 
 def test_checkpoint_write_is_atomic(tmp_path, monkeypatch):
@@ -161,6 +186,7 @@ def test_auxiliary_losses_weighted_0_3():
     images, labels = tiny_data().train_images[:8], tiny_data().train_labels[:8]
     output = trainer.model(images)
     logits, loss = trainer._loss(output, labels)
+    assert Recipe().aux_weight == AUX_WEIGHT == 0.3  # §5: "a discount weight (0.3)"
     expected = F.cross_entropy(output[0], labels) + 0.3 * (
         F.cross_entropy(output[1], labels) + F.cross_entropy(output[2], labels)
     )

@@ -5,13 +5,14 @@
 """
 
 from .recipes import PAPER_RECIPES, QUICK_RECIPES, Recipe, recipe
-from .trainer import History, Trainer, TrainingDiverged, pick_device
+from .trainer import History, Step, Trainer, TrainingDiverged, pick_device
 
 __all__ = [
     "PAPER_RECIPES",
     "QUICK_RECIPES",
     "History",
     "Recipe",
+    "Step",
     "Trainer",
     "TrainingDiverged",
     "pick_device",

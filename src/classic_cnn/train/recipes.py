@@ -11,6 +11,7 @@ import torch
 from torch import nn
 
 from ..data import Augment
+from ..models.googlenet import AUX_WEIGHT
 from ..profile import Profile, active_profile
 
 Optimizer = Literal["sgd", "adam", "adamw"]
@@ -40,7 +41,7 @@ class Recipe:
     gamma: float = 0.1
     patience: int = 5
     label_smoothing: float = 0.0
-    aux_weight: float = 0.3  # GoogLeNet: "their loss gets added to the total loss with a discount weight 0.3"
+    aux_weight: float = AUX_WEIGHT  # GoogLeNet's auxiliary classifiers: their losses count 0.3
     augment: Augment | None = None
     eval_batch_size: int = 1000
     data: str = "digits"  # the dataset the recipe is meant for

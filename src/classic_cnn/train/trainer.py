@@ -2,12 +2,15 @@
 
 >>> trainer = Trainer(model, load("digits"), recipe("lenet5"), checkpoint="checkpoints/lenet5.pt")
 >>> history = trainer.fit()          # resume=True continues an interrupted run
+>>> trainer.fit(max_steps=600, stop=lambda step: step.accuracy == 1)   # a step budget and a stop condition
 """
 
 from __future__ import annotations
 
+import math
 import os
 import time
+from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
@@ -18,6 +21,8 @@ from torch import Tensor, nn
 from tqdm.auto import tqdm
 
 from ..data import Dataset, DeviceLoader, _share
+from ..hooks import eval_mode
+from ..models.googlenet import GoogLeNetOutputs, googlenet_loss
 from ..profile import quiet
 from . import checkpoint as checkpoints
 from . import distributed
@@ -28,6 +33,22 @@ CHECK_EVERY = 50  # steps between checks for a NaN/inf loss (each check waits fo
 
 class TrainingDiverged(FloatingPointError):
     """The loss became NaN or infinite."""
+
+
+@dataclass(frozen=True)
+class Step:
+    """One optimizer step, as ``fit``'s ``stop`` and ``on_step`` see it: the step's number in the run (from 1),
+    its epoch, and the loss, accuracy and learning rate on its mini-batch (this process's share of it)."""
+
+    step: int
+    epoch: int
+    loss: float
+    accuracy: float
+    lr: float
+
+    @property
+    def error(self) -> float:
+        return 1 - self.accuracy
 
 
 @dataclass
@@ -91,7 +112,7 @@ class Trainer:
     unless ``classic_cnn.profile.quiet()``). ``amp`` and ``channels_last`` default to on for CUDA only.
     A ``seed`` fixes the order, the augmentations and dropout: on the CPU two runs give identical
     histories. A model that returns ``(logits, aux1, aux2)`` in training mode (GoogLeNet) is trained on
-    ``loss(logits) + aux_weight * (loss(aux1) + loss(aux2))``.
+    ``loss(logits) + aux_weight * (loss(aux1) + loss(aux2))`` (:func:`~classic_cnn.models.googlenet.googlenet_loss`).
     """
 
     def __init__(
@@ -149,11 +170,26 @@ class Trainer:
         )
         self.history = History()
         self.epoch = 0  # epochs completed
+        self.step = 0  # optimizer steps taken
 
     # --- training ---------------------------------------------------------------------------------
 
-    def fit(self, *, resume: bool = False) -> History:
-        """Train until ``recipe.epochs`` epochs are done; with ``resume``, first load the checkpoint."""
+    def fit(
+        self,
+        *,
+        resume: bool = False,
+        max_steps: int | None = None,
+        stop: Callable[[Step], bool] | None = None,
+        on_step: Callable[[Step], None] | None = None,
+    ) -> History:
+        """Train until ``recipe.epochs`` epochs are done; with ``resume``, first load the checkpoint.
+
+        ``max_steps``: train for this many optimizer steps in all instead (the last epoch may end part way).
+        ``stop``: end training after the first step for which it returns True. ``on_step`` is called after
+        every step. An epoch cut short still gets its row in the history (test set evaluated), but no checkpoint.
+        """
+        if max_steps is not None and max_steps < 1:
+            raise ValueError(f"max_steps must be >= 1, got {max_steps}")
         if resume:
             if self.checkpoint is None:
                 raise ValueError("resume=True needs a checkpoint path: Trainer(..., checkpoint='run.pt')")
@@ -161,16 +197,18 @@ class Trainer:
                 self.load_checkpoint(self.checkpoint)
         if self.epoch == 0:
             torch.manual_seed(self.seed)  # dropout and anything else drawing from the global generator
-        epochs = self.recipe.epochs
+        epochs = self.recipe.epochs if max_steps is None else math.ceil(max_steps / len(self.loader))
         bar = tqdm(total=epochs, initial=self.epoch, desc="training", unit="epoch", disable=not self.progress)
         try:
             for epoch in range(self.epoch + 1, epochs + 1):
                 lr = self.optimizer.param_groups[0]["lr"]
                 started = time.perf_counter()
-                train_loss, train_accuracy = self._train_epoch(epoch)
+                batches = len(self.loader) if max_steps is None else min(len(self.loader), max_steps - self.step)
+                if batches < 1:
+                    break
+                train_loss, train_accuracy, complete = self._train_epoch(epoch, batches, stop, on_step)
                 seconds = time.perf_counter() - started
                 test_loss, test_accuracy = self.evaluate("test")
-                self._step_schedule(test_accuracy)
                 self.history.append(
                     epoch=epoch,
                     train_loss=train_loss,
@@ -180,24 +218,35 @@ class Trainer:
                     lr=lr,
                     seconds=seconds,
                 )
+                bar.update()
+                bar.set_postfix(loss=f"{train_loss:.3f}", train=f"{train_accuracy:.1%}", test=f"{test_accuracy:.1%}")
+                if not complete:  # cut short: no schedule step, no checkpoint
+                    break
+                self._step_schedule(test_accuracy)
                 self.epoch = epoch
                 if self.checkpoint is not None:
                     self.save_checkpoint(self.checkpoint)
-                bar.update()
-                bar.set_postfix(loss=f"{train_loss:.3f}", train=f"{train_accuracy:.1%}", test=f"{test_accuracy:.1%}")
         finally:
             bar.close()
         return self.history
 
-    def _train_epoch(self, epoch: int) -> tuple[float, float]:
+    def _train_epoch(
+        self,
+        epoch: int,
+        batches: int | None = None,
+        stop: Callable[[Step], bool] | None = None,
+        on_step: Callable[[Step], None] | None = None,
+    ) -> tuple[float, float, bool]:
+        """Train on the epoch's first ``batches`` mini-batches (default: all) or until ``stop`` fires; returns the
+        mean loss, the accuracy and whether the epoch ran to its end."""
         self.network.train()
         steps = len(self.loader)
         losses = torch.zeros(steps, device=self.device)
         sizes = torch.zeros(steps, device=self.device)
         correct = torch.zeros((), device=self.device, dtype=torch.int64)
-        checked = 0
+        checked, stopped = 0, False
         bar = tqdm(total=steps, desc=f"epoch {epoch}", unit="batch", leave=False, disable=not self.progress)
-        for step, (images, labels) in enumerate(self.loader):
+        for index, (images, labels) in enumerate(self.loader):
             if self.channels_last:
                 images = images.contiguous(memory_format=torch.channels_last)
             with self._autocast():
@@ -211,27 +260,34 @@ class Trainer:
             else:
                 loss.backward()
                 self.optimizer.step()
-            losses[step] = loss.detach()
-            sizes[step] = len(labels)
-            correct += (logits.argmax(1) == labels).sum()
-            if step + 1 - checked >= CHECK_EVERY or step + 1 == steps:
-                self._check_finite(losses[checked : step + 1], epoch, checked, steps)
-                checked = step + 1
+            self.step += 1
+            losses[index] = loss.detach()
+            sizes[index] = len(labels)
+            hits = (logits.argmax(1) == labels).sum()
+            correct += hits
+            if stop is not None or on_step is not None:
+                lr = self.optimizer.param_groups[0]["lr"]
+                record = Step(self.step, epoch, loss.item(), hits.item() / len(labels), lr)
+                if on_step is not None:
+                    on_step(record)
+                stopped = stop is not None and bool(stop(record))
+            done = stopped or index + 1 == batches
+            if index + 1 - checked >= CHECK_EVERY or index + 1 == steps or done:
+                self._check_finite(losses[checked : index + 1], epoch, checked, steps)
+                checked = index + 1
             bar.update()
+            if done:
+                break
         bar.close()
         loss_sum, correct_sum, count = distributed.total((losses * sizes).sum(), correct, sizes.sum())
-        return (loss_sum / count).item(), (correct_sum / count).item()
+        return (loss_sum / count).item(), (correct_sum / count).item(), index + 1 == steps and not stopped
 
     def _loss(self, output: Tensor | tuple, labels: Tensor) -> tuple[Tensor, Tensor]:
-        """Main logits and the loss; auxiliary classifiers (GoogLeNet) add ``aux_weight`` × their losses."""
+        """Main logits and the loss; auxiliary classifiers (GoogLeNet, also torchvision's) add ``aux_weight`` × theirs."""
         if isinstance(output, (tuple, list)):
-            logits, *auxiliary = output
-            loss = self.criterion(logits, labels)
-            for aux in auxiliary:
-                if aux is not None:
-                    loss = loss + self.recipe.aux_weight * self.criterion(aux, labels)
-            return logits, loss
-        return output, self.criterion(output, labels)
+            output = GoogLeNetOutputs(*output)
+        logits = output.logits if isinstance(output, GoogLeNetOutputs) else output
+        return logits, googlenet_loss(output, labels, self.recipe.aux_weight, criterion=self.criterion)
 
     def _check_finite(self, losses: Tensor, epoch: int, first_step: int, steps: int) -> None:
         finite = torch.isfinite(losses)
@@ -266,16 +322,14 @@ class Trainer:
             (self.test_images, self.test_labels) if split == "test" else (self.train_images, self.train_labels)
         )
         start, end = _share(len(labels), self.rank, self.world_size)
-        was_training = self.model.training
-        self.model.eval()
         loss_sum = torch.zeros((), device=self.device, dtype=torch.float64)
         correct = torch.zeros((), device=self.device, dtype=torch.int64)
-        for first in range(start, end, self.recipe.eval_batch_size):
-            last = min(first + self.recipe.eval_batch_size, end)
-            logits = self._logits(images[first:last])
-            loss_sum += F.cross_entropy(logits.float(), labels[first:last], reduction="sum")
-            correct += (logits.argmax(1) == labels[first:last]).sum()
-        self.model.train(was_training)
+        with eval_mode(self.model):
+            for first in range(start, end, self.recipe.eval_batch_size):
+                last = min(first + self.recipe.eval_batch_size, end)
+                logits = self._logits(images[first:last])
+                loss_sum += F.cross_entropy(logits.float(), labels[first:last], reduction="sum")
+                correct += (logits.argmax(1) == labels[first:last]).sum()
         loss_sum, correct, count = distributed.total(loss_sum, correct, torch.tensor(float(end - start)))
         return (loss_sum / count).item(), (correct / count).item()
 
@@ -289,13 +343,11 @@ class Trainer:
     @torch.no_grad()
     def predict(self, images: Tensor) -> Tensor:
         """Predicted class of each image (normalized like the dataset), on the CPU."""
-        was_training = self.model.training
-        self.model.eval()
-        predictions = [
-            self._logits(images[first : first + self.recipe.eval_batch_size].to(self.device)).argmax(1).cpu()
-            for first in range(0, len(images), self.recipe.eval_batch_size)
-        ]
-        self.model.train(was_training)
+        with eval_mode(self.model):
+            predictions = [
+                self._logits(images[first : first + self.recipe.eval_batch_size].to(self.device)).argmax(1).cpu()
+                for first in range(0, len(images), self.recipe.eval_batch_size)
+            ]
         return torch.cat(predictions) if predictions else torch.zeros(0, dtype=torch.int64)
 
     # --- checkpoints ------------------------------------------------------------------------------
@@ -304,6 +356,7 @@ class Trainer:
         """Everything needed to continue bit-identically: weights, optimizer, schedule, RNG, history."""
         return {
             "epoch": self.epoch,
+            "step": self.step,
             "model": self.model.state_dict(),
             "optimizer": self.optimizer.state_dict(),
             "schedule": self.schedule.state_dict(),
@@ -362,6 +415,7 @@ class Trainer:
         self.generator.set_state(state["rng"]["data"])
         self.history = History.from_dict(state["history"])
         self.epoch = state["epoch"]
+        self.step = state.get("step", self.epoch * len(self.loader))  # checkpoints from before steps were counted
 
     def __repr__(self) -> str:
         done = f"{self.epoch}/{self.recipe.epochs} epochs"

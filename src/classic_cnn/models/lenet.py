@@ -159,8 +159,8 @@ class LeNet5(Network):
 
     The classic network returns the NEGATIVE squared RBF distances −y_i as logits, so that
     ``nn.CrossEntropyLoss`` can train it: the paper's criterion (eq. 9),
-    E = y_D + log(e^{−j} + Σ_i e^{−y_i}), is a softmax cross-entropy over −y_i plus a constant "rubbish
-    class" term e^{−j} — cross-entropy on these logits is that criterion with j → ∞.
+    E = y_D + log(e^{−j} + Σ_i e^{−y_i}), is a softmax cross-entropy over −y_i with one more term inside the
+    log-sum-exp, a "rubbish class" of fixed score −j — cross-entropy on these logits is that criterion with j → ∞.
     The predicted class is the nearest prototype: ``logits.argmax(1)``.
     """
 

@@ -6,15 +6,11 @@ import pytest
 import torch
 from torch import nn
 
-from classic_cnn.data import make_patterns
-from classic_cnn.experiments.alexnet import (
-    SmallAlexNet,
-    four_layer_cnn,
-    max_pool,
-    relu_vs_tanh_settings,
-    steps_to_error,
-)
+from classic_cnn.data import Augment, make_patterns
+from classic_cnn.experiments.alexnet import RELU_VS_TANH, SmallAlexNet, four_layer_cnn, max_pool, steps_to_error
+from classic_cnn.profile import pick
 from classic_cnn.shapes import pool_output_size
+from classic_cnn.train import Recipe, Trainer
 
 
 @pytest.mark.parametrize("overlapping", [True, False])
@@ -80,12 +76,24 @@ def test_steps_to_error_reaches_an_easy_target_and_reports_a_hard_one():
         window=2,
     )
     assert hard.steps is None and len(hard.errors) == 6
+    # the smoothed error is the mean of the last `window` batch errors: with window 1, each step's own error
+    steps = []
+    torch.manual_seed(0)
+    model = four_layer_cnn("relu", input_size=(3, 16, 16), widths=(4, 4, 4))
+    Trainer(model, data, Recipe(batch_size=16, lr=0.01, augment=Augment()), seed=3).fit(
+        max_steps=5, on_step=steps.append
+    )
+    torch.manual_seed(0)
+    model = four_layer_cnn("relu", input_size=(3, 16, 16), widths=(4, 4, 4))
+    run = steps_to_error(model, data, 1e-6, lr=0.01, max_steps=5, batch_size=16, window=2, seed=3)
+    errors = [step.error for step in steps]
+    assert run.errors == pytest.approx([errors[0]] + [(a + b) / 2 for a, b in zip(errors, errors[1:])])
     with pytest.raises(ValueError, match="target"):
         steps_to_error(model, data, 1.5, lr=0.01)
 
 
 def test_settings_per_profile():
-    assert relu_vs_tanh_settings("quick").data == "patterns"
-    assert relu_vs_tanh_settings("full").target == 0.25  # the paper's Fig. 1 threshold
+    assert pick(RELU_VS_TANH, "quick").data == "patterns"
+    assert pick(RELU_VS_TANH, "full").target == 0.25  # the paper's Fig. 1 threshold
     with pytest.raises(ValueError, match="profile"):
-        relu_vs_tanh_settings("medium")
+        pick(RELU_VS_TANH, "medium")

@@ -7,7 +7,7 @@ from torch import nn
 
 from classic_cnn.data import load
 from classic_cnn.experiments import after_resnet, resnet
-from classic_cnn.shapes import Conv, conv_params, trace
+from classic_cnn.shapes import Conv, build, conv_params, scaled, trace
 
 
 @pytest.fixture(scope="module")
@@ -50,15 +50,6 @@ def test_gradient_norms_equal_autograd_on_each_convolution(digits):
     assert norms == pytest.approx([grad.norm().item() for grad in grads], rel=1e-5)
 
 
-def test_html_table_formats_numbers_and_escapes():
-    table = resnet.html_table(["net", "params"], [["a<b", 269722], ["x", 0.5]])
-    assert table.data == (
-        '<table><thead><tr><th style="text-align:left">net</th><th style="text-align:right">params</th></tr>'
-        '</thead><tbody><tr><td style="text-align:left">a&lt;b</td><td style="text-align:right">269,722</td>'
-        '</tr><tr><td style="text-align:left">x</td><td style="text-align:right">0.50</td></tr></tbody></table>'
-    )
-
-
 def test_all_cnn_c_ends_in_6x6_then_10_averages():
     traced = trace((3, 32, 32), after_resnet.ALL_CNN_C)
     assert traced.sizes[-3:] == ["6×6×192", "6×6×10", "1×1×10"]
@@ -67,7 +58,7 @@ def test_all_cnn_c_ends_in_6x6_then_10_averages():
 
 
 def test_built_all_cnn_c_matches_its_trace_and_pytorch():
-    network = after_resnet.build(after_resnet.ALL_CNN_C, batch_norm=False)
+    network = build(after_resnet.ALL_CNN_C)
     traced = trace((3, 32, 32), after_resnet.ALL_CNN_C)
     assert sum(p.numel() for p in network.parameters()) == traced.params
     assert network(torch.zeros(2, 3, 32, 32)).shape == (2, 10)
@@ -107,11 +98,29 @@ def test_bad_names_and_specs_raise():
     with pytest.raises(ValueError, match="unknown sketch 'Inception'"):
         after_resnet.sketch("Inception")
     with pytest.raises(ValueError, match="build\\(\\) knows"):
-        after_resnet.build([Conv(4, 3), "pool"])
+        build([Conv(4, 3), "pool"])
 
 
 def test_scaled_keeps_the_layout_and_ends_with_the_classes():
-    small = after_resnet.scaled(after_resnet.ALL_CNN_C, 0.25, 7)
+    small = scaled(after_resnet.ALL_CNN_C, 0.25, 7)
     assert [s.out_channels for s in small if isinstance(s, Conv)] == [24, 24, 24, 48, 48, 48, 48, 48, 7]
     assert trace((3, 32, 32), small).output.channels == 7
     assert conv_params(3, 24, 3) == trace((3, 32, 32), small[:1]).params
+    assert (
+        scaled(after_resnet.ALL_CNN_C, 0.25)[-2].out_channels == 2
+    )  # no num_classes: 10 × 0.25 = 2.5, rounded to even
+
+
+def test_built_sketch_has_batch_norm_after_every_hidden_convolution():
+    network = build(after_resnet.SKETCH_SPECS["VGG"], batch_norm=True)
+    kinds = [type(layer).__name__ for layer in network]
+    assert kinds.count("BatchNorm2d") == kinds.count("Conv2d") == 7
+    assert all(conv.bias is None for conv in network if isinstance(conv, nn.Conv2d))
+    assert kinds[-1] == "LazyLinear" and kinds[-2] == "ReLU"  # the logits: no ReLU after the last layer
+
+
+def test_degradation_styles_follow_fig_6():
+    setup = resnet.DEGRADATION["quick"]
+    result = resnet.DegradationResult(setup, dict.fromkeys(["plain-20", "plain-56", "resnet-20", "resnet-56"]), {})
+    assert result.styles["plain-56"] == {"color": "tab:red", "linestyle": "--"}
+    assert result.styles["resnet-20"] == {"color": "tab:orange", "linestyle": "-"}

@@ -8,16 +8,19 @@ import pytest
 import torch
 from torch import nn
 
+from classic_cnn.data import make_patterns
 from classic_cnn.experiments.alexnet import SmallAlexNet
 from classic_cnn.experiments.zfnet import (
+    FIRST_LAYER,
     dominant_frequency,
     field_geometry,
     firing_rates,
-    first_layer_settings,
     input_gradient,
     spectrum_shares,
     top_patches,
+    train_briefly,
 )
+from classic_cnn.profile import pick
 from classic_cnn.shapes import receptive_field
 
 
@@ -111,11 +114,21 @@ def test_input_gradient_equals_autograd_and_a_linear_filter():
 
 
 def test_settings_build_and_differ_only_in_conv1():
-    settings = first_layer_settings("quick")
+    settings = pick(FIRST_LAYER, "quick")
     a = SmallAlexNet(10, widths=settings.widths, hidden=settings.hidden, first=settings.alexnet_first)
     z = SmallAlexNet(10, widths=settings.widths, hidden=settings.hidden, first=settings.zfnet_first)
     assert a.features.conv1.kernel_size == (11, 11) and a.features.conv1.stride == (4, 4)
     assert z.features.conv1.kernel_size == (7, 7) and z.features.conv1.stride == (2, 2)
     assert a(torch.zeros(2, 3, 32, 32)).shape == z(torch.zeros(2, 3, 32, 32)).shape == (2, 10)
     with pytest.raises(ValueError, match="profile"):
-        first_layer_settings("huge")
+        pick(FIRST_LAYER, "huge")
+
+
+def test_train_briefly_takes_exactly_the_steps_asked_for():
+    data = make_patterns(train_size=40, test_size=10, size=16)
+    model = nn.Sequential(nn.Flatten(), nn.Linear(3 * 16 * 16, 10))
+    losses, accuracy = train_briefly(model, data, steps=7, lr=0.01, batch_size=16)  # 3 batches an epoch
+    assert len(losses) == 7 and all(math.isfinite(loss) for loss in losses)
+    with torch.no_grad():
+        expected = (model(data.test_images).argmax(1) == data.test_labels).float().mean().item()
+    assert accuracy == pytest.approx(expected)

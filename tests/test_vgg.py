@@ -9,6 +9,8 @@ from torch import nn
 from classic_cnn import summary
 from classic_cnn.experiments import vgg as experiment
 from classic_cnn.models import vgg, vgg16
+from classic_cnn.models.init import init_weights
+from classic_cnn.profile import pick
 from classic_cnn.train import PAPER_RECIPES
 
 
@@ -24,9 +26,10 @@ def test_vgg16_forward_memory_matches_hand_count():
     assert table.params == 138_357_544
 
 
-def test_paper_init_has_the_papers_variance():
+def test_normal_init_has_the_papers_variance():
     torch.manual_seed(0)
-    model = experiment.paper_init(nn.Sequential(nn.Conv2d(64, 256, 3), nn.Linear(300, 400)))
+    layers = nn.Sequential(nn.Conv2d(64, 256, 3), nn.Linear(300, 400))
+    model = init_weights(layers, "normal", std=experiment.PAPER_INIT_STD)
     for layer in model:
         assert layer.weight.std().item() == pytest.approx(0.1, rel=0.02)  # 10^-2 variance
         assert torch.count_nonzero(layer.bias) == 0
@@ -34,8 +37,16 @@ def test_paper_init_has_the_papers_variance():
 
 def test_he_init_keeps_relu_variance():
     torch.manual_seed(0)
-    layer = experiment.he_init(nn.Conv2d(128, 128, 3))
+    layer = init_weights(nn.Conv2d(128, 128, 3), "he")
     assert layer.weight.var().item() == pytest.approx(2 / (128 * 9), rel=0.05)
+
+
+def test_xavier_init_uses_the_gain_of_tanh():
+    torch.manual_seed(0)
+    layer = init_weights(nn.Linear(400, 600), "xavier", nonlinearity="tanh")
+    assert layer.weight.var().item() == pytest.approx((5 / 3) ** 2 * 2 / (400 + 600), rel=0.02)  # Glorot's 2/(in+out)
+    with pytest.raises(ValueError, match="scheme"):
+        init_weights(layer, "lecun")
 
 
 def test_signal_collapses_without_batch_norm_and_not_with_it():
@@ -59,9 +70,9 @@ def test_signal_by_depth_restores_mode_and_rejects_single_images():
 
 
 def test_depth_settings_by_profile():
-    quick, full = experiment.depth_settings("quick"), experiment.depth_settings("full")
+    quick, full = pick(experiment.DEPTH_SETTINGS, "quick"), pick(experiment.DEPTH_SETTINGS, "full")
     assert (quick.data, full.data) == ("patterns", "cifar10")
     assert full.recipe().momentum == PAPER_RECIPES["vgg"].momentum == 0.9
     assert quick.recipe().epochs == quick.epochs
     with pytest.raises(ValueError, match="profile"):
-        experiment.depth_settings("huge")
+        pick(experiment.DEPTH_SETTINGS, "huge")

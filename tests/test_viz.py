@@ -72,8 +72,50 @@ def test_training_curves():
     figure = viz.plot_history(history)
     loss_axis, accuracy_axis = figure.axes
     assert list(accuracy_axis.lines[1].get_ydata()) == [40.0, 75.0]
+    assert [line.get_label() for line in loss_axis.lines] == ["train", "test"]
     with pytest.raises(ValueError, match="history is empty"):
         viz.plot_history(History())
+
+
+def test_training_curves_of_several_runs():
+    first = History([1, 2], [1.0, 0.5], [0.5, 0.8], [1.1, 0.7], [0.4, 0.75], [0.1, 0.1], [0.3, 0.3])
+    second = History([1], [2.0], [0.1], [2.1], [0.2], [0.1], [0.3]).as_dict()
+    runs = {"plain": first, "resnet": second}
+    figure = viz.plot_history(runs, "two runs", panels=("train error", "test accuracy"), styles={"plain": {"lw": 3}})
+    error_axis, accuracy_axis = figure.axes
+    assert [line.get_label() for line in error_axis.lines] == ["plain", "resnet"]
+    assert list(error_axis.lines[0].get_ydata()) == pytest.approx([50.0, 20.0])  # 1 - training accuracy
+    assert list(accuracy_axis.lines[1].get_ydata()) == [20.0]
+    assert error_axis.lines[0].get_linewidth() == 3 and error_axis.get_title() == "training error"
+    assert error_axis.lines[0].get_color() != error_axis.lines[1].get_color()
+    with pytest.raises(ValueError, match="a panel is a metric"):
+        viz.plot_history(runs, panels=("validation loss",))
+    with pytest.raises(ValueError, match="history of 'empty' is empty"):
+        viz.plot_history({"empty": History()})
+
+
+def test_curves_by_layer_start_at_one_on_a_log_scale():
+    figure = viz.plot_by_layer({"plain": [1.0, 0.1, 0.01], "resnet": [1.0, 0.9]}, "gradient norm", layer="conv")
+    axis = figure.axes[0]
+    assert axis.get_yscale() == "log" and list(axis.lines[0].get_xdata()) == [1, 2, 3]
+    assert axis.get_xlabel() == "conv (1 = next to the input)" and axis.get_ylabel() == "gradient norm"
+
+
+def test_memory_and_parameters_of_a_trace():
+    traced = trace((1, 32, 32), [Conv(6, 5), Pool(2), Flatten(), FC(10)])
+    memory_axis, params_axis = viz.memory_and_parameters(traced).axes
+    assert [bar.get_height() * 1e6 for bar in memory_axis.patches] == pytest.approx([6 * 28 * 28, 6 * 14 * 14, 10])
+    assert [bar.get_height() * 1e6 for bar in params_axis.patches] == pytest.approx([156, 0, 11770])
+
+
+def test_accuracy_vs_cost_one_panel_per_entry():
+    rows = [
+        {"name": "a", "macs": 1e6, "params": 10, "accuracy": 50},
+        {"name": "b", "macs": 1e9, "params": 20, "accuracy": 90},
+    ]
+    figure = viz.plot_accuracy_vs_cost({"paper": rows, "ours": rows[:1]})
+    assert [axis.get_title() for axis in figure.axes] == ["paper", "ours"]
+    assert [text.get_text() for text in figure.axes[0].texts] == ["a", "b"]
 
 
 def test_volume_diagram():

@@ -1,4 +1,4 @@
-"""Plumbing for the chapters: glue numbers into the prose, and the figure style.
+"""Plumbing for the chapters: glue numbers into the prose, and tables for a page.
 
 Kept here so that chapters hold ideas, not set-up code. Works with or without the book's toolchain (myst-nb):
 in Colab, where myst-nb is absent, ``glue`` does nothing.
@@ -6,7 +6,13 @@ in Colab, where myst-nb is absent, ``glue`` does nothing.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from html import escape
 from numbers import Integral, Real
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from IPython.display import HTML
 
 
 class _Text(str):
@@ -36,3 +42,21 @@ def glue(name: str, value: object, digits: int = 1) -> None:
     except ImportError:  # Colab or plain Jupyter without the book's toolchain: nothing to record
         return
     myst_glue(name, _Text(format_number(value, digits)), display=False)
+
+
+def html_table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> HTML:
+    """A table for a notebook page: numbers with thousands separators, first column left, others right.
+
+    HTML rather than Markdown, because the book renders Markdown outputs as CommonMark, which has no tables.
+    """
+    from IPython.display import HTML
+
+    def cells(line: Sequence[object], tag: str) -> str:
+        texts = [cell if isinstance(cell, str) else format_number(cell, 2) for cell in line]
+        return "".join(
+            f'<{tag} style="text-align:{"left" if index == 0 else "right"}">{escape(text)}</{tag}>'
+            for index, text in enumerate(texts)
+        )
+
+    body = "".join(f"<tr>{cells(row, 'td')}</tr>" for row in rows)
+    return HTML(f"<table><thead><tr>{cells(header, 'th')}</tr></thead><tbody>{body}</tbody></table>")

@@ -17,9 +17,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from numbers import Integral
-from typing import Literal, NamedTuple
+from typing import TYPE_CHECKING, Literal, NamedTuple
+
+if TYPE_CHECKING:
+    from torch import nn
 
 BYTES_PER_FLOAT32 = 4
 
@@ -439,3 +442,76 @@ def trace(input_volume: Sequence[int], specs: Iterable[Spec]) -> Trace:
         stored = 0 if isinstance(spec, Flatten) else volume.activations
         rows.append(TraceRow(spec.name or f"{index}", text, volume, params, macs, stored))
     return Trace(start, tuple(rows))
+
+
+# --- from specs to a network --------------------------------------------------------------------
+
+
+def scaled(specs: Sequence[Spec], width: float, num_classes: int | None = None) -> list[Spec]:
+    """The same layers with every convolution ``width`` times as wide (:func:`scale_channels`); with
+    ``num_classes``, the last convolution gives that many maps (an all-convolutional net's class scores)."""
+    convolutions = [index for index, spec in enumerate(specs) if isinstance(spec, Conv)]
+    out: list[Spec] = []
+    for index, spec in enumerate(specs):
+        if isinstance(spec, Conv):
+            last = num_classes is not None and index == convolutions[-1]
+            spec = replace(spec, out_channels=num_classes if last else scale_channels(spec.out_channels, width))
+        out.append(spec)
+    return out
+
+
+def build(specs: Sequence[Spec], in_channels: int = 3, *, batch_norm: bool = False) -> nn.Sequential:
+    """The ``nn.Sequential`` a list of specs describes, the same list :func:`trace` walks.
+
+    Each convolution and hidden FC layer is followed by a ReLU (``batch_norm``: a convolution is followed by
+    batch norm first, and loses its bias). The last layer with weights gives the logits, with no ReLU or batch
+    norm, except in an all-convolutional net, whose last 1×1 convolution keeps its ReLU (Springenberg et al.).
+    FC layers are lazy: one forward pass fixes their inputs.
+    """
+    from torch import nn
+
+    layers: list[nn.Module] = []
+    depth = in_channels
+    weighted = [index for index, spec in enumerate(specs) if isinstance(spec, (Conv, FC))]
+    all_conv = not any(isinstance(spec, FC) for spec in specs)
+    for index, spec in enumerate(specs):
+        last = index == weighted[-1]
+        if isinstance(spec, Conv):
+            bias = spec.bias and not batch_norm
+            layers.append(
+                nn.Conv2d(
+                    depth,
+                    spec.out_channels,
+                    spec.kernel_size,
+                    spec.stride,
+                    spec.padding,
+                    spec.dilation,
+                    spec.groups,
+                    bias=bias,
+                )
+            )
+            depth = spec.out_channels
+            if batch_norm and not last:
+                layers.append(nn.BatchNorm2d(depth))
+            if not last or all_conv:
+                layers.append(nn.ReLU(inplace=True))
+        elif isinstance(spec, Pool):
+            if spec.kind == "max":
+                layers.append(
+                    nn.MaxPool2d(spec.kernel_size, spec.stride, spec.padding, spec.dilation, ceil_mode=spec.ceil_mode)
+                )
+            elif spec.dilation == 1:
+                layers.append(nn.AvgPool2d(spec.kernel_size, spec.stride, spec.padding, ceil_mode=spec.ceil_mode))
+            else:
+                raise ValueError(f"average pooling has no dilation in PyTorch, got {spec!r}")
+        elif isinstance(spec, GlobalAvgPool):
+            layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten()]
+        elif isinstance(spec, Flatten):
+            layers.append(nn.Flatten())
+        elif isinstance(spec, FC):
+            layers.append(nn.LazyLinear(spec.out_features, bias=spec.bias))
+            if not last:
+                layers.append(nn.ReLU(inplace=True))
+        else:
+            raise ValueError(f"build() knows Conv, Pool, GlobalAvgPool, Flatten and FC, got {spec!r}")
+    return nn.Sequential(*layers)

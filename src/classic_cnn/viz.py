@@ -1,4 +1,5 @@
-"""Figures for the chapters: learned filters, activation maps, training curves, volume diagrams, mistakes.
+"""Figures for the chapters: learned filters, activation maps, training curves, volume diagrams, mistakes,
+per-layer curves and costs.
 
 Every function returns a :class:`matplotlib.figure.Figure` (Jupyter shows it; ``fig.savefig`` saves it).
 The functions that look inside a network work with *any* ``nn.Module``, not only ours.
@@ -7,7 +8,7 @@ The functions that look inside a network work with *any* ``nn.Module``, not only
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import torch
@@ -15,6 +16,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Polygon, Rectangle
 from torch import Tensor, nn
 
+from .hooks import capture, eval_mode, first_tensor
 from .shapes import LayerTotals
 
 
@@ -103,28 +105,17 @@ def show_filters(
 def activations(model: nn.Module, image: Tensor, layer: str | nn.Module) -> Tensor:
     """What ``layer`` outputs when ``model`` sees ``image`` (``(C, H, W)`` or a batch of one): ``(maps, h, w)``."""
     name, module = _layer(model, layer)
-    captured: list[Tensor] = []
-
-    def keep(_module, _inputs, output) -> None:
-        captured.append(output[0] if isinstance(output, (tuple, list)) else output)
-
     batch = image.unsqueeze(0) if image.dim() == 3 else image
     if batch.dim() != 4 or len(batch) != 1:
         raise ValueError(f"image must be (C, H, W) or (1, C, H, W), got shape {tuple(image.shape)}")
     parameter = next(model.parameters(), None)
     if parameter is not None:
         batch = batch.to(parameter.device, parameter.dtype)
-    handle = module.register_forward_hook(keep)
-    was_training = model.training
-    model.eval()
-    try:
+    with eval_mode(model), capture({name: module}, keep=first_tensor, first_only=True) as captured:
         model(batch)
-    finally:
-        handle.remove()
-        model.train(was_training)
-    if not captured:
+    if captured.get(name) is None:
         raise ValueError(f"layer {name!r} did not run in the forward pass")
-    return captured[0][0].detach().float().cpu()
+    return captured[name][0].detach().float().cpu()
 
 
 def show_activations(
@@ -161,24 +152,139 @@ def show_activations(
     return figure
 
 
-def plot_history(history, title: str | None = None) -> Figure:
-    """Loss and accuracy per epoch, train and test, from a :class:`~classic_cnn.train.History` (or its dict)."""
-    values = history.as_dict() if hasattr(history, "as_dict") else dict(history)
-    if not values.get("epoch"):
-        raise ValueError("the history is empty: train for at least one epoch first")
-    figure, (loss_axis, accuracy_axis) = plt.subplots(1, 2, figsize=(10, 3.5))
-    for split, style in (("train", "-"), ("test", "--")):
-        loss_axis.plot(values["epoch"], values[f"{split}_loss"], style, marker=".", label=split)
-        accuracy_axis.plot(
-            values["epoch"], [100 * a for a in values[f"{split}_accuracy"]], style, marker=".", label=split
-        )
-    loss_axis.set(xlabel="epoch", ylabel="cross-entropy loss", title="loss")
-    accuracy_axis.set(xlabel="epoch", ylabel="accuracy (%)", title="accuracy")
-    for axis in (loss_axis, accuracy_axis):
+METRICS = {  # metric → (History column, axis label, value shown)
+    "loss": ("loss", "cross-entropy loss", lambda value: value),
+    "accuracy": ("accuracy", "accuracy (%)", lambda value: 100 * value),
+    "error": ("accuracy", "error (%)", lambda value: 100 * (1 - value)),
+}
+SPLITS = {"train": ("training", "-"), "test": ("test", "--")}
+
+
+def plot_history(
+    history,
+    title: str | None = None,
+    *,
+    panels: Sequence[str] = ("loss", "accuracy"),
+    styles: Mapping[str, Mapping] | None = None,
+) -> Figure:
+    """Training curves per epoch of one :class:`~classic_cnn.train.History` (or its dict), or of several given
+    as ``{label: history}``, one colour each.
+
+    Each of ``panels`` is a metric, ``"loss"``, ``"accuracy"`` or ``"error"``, drawn for both splits (training
+    solid, test dashed) or, written ``"train error"`` or ``"test accuracy"``, for one. ``styles`` adds line
+    settings per label, e.g. ``{"plain-56": {"color": "red", "linestyle": "--"}}``.
+    """
+    runs = _histories(history)
+    chosen = [_panel(panel) for panel in panels]
+    shared = len({metric for metric, _ in chosen}) == 1
+    figure, axes = plt.subplots(1, len(chosen), figsize=(5 * len(chosen), 3.4), squeeze=False, sharey=shared)
+    for axis, (metric, splits) in zip(axes[0], chosen):
+        column, label, shown = METRICS[metric]
+        for index, (name, values) in enumerate(runs.items()):
+            for split in splits:
+                style = {"linestyle": SPLITS[split][1] if len(splits) > 1 else "-", "marker": "."}
+                if len(runs) > 1:
+                    style["color"] = f"C{index % 10}"
+                style.update((styles or {}).get(name, {}))
+                line = split if len(runs) == 1 else name if len(splits) == 1 else f"{name}, {split}"
+                axis.plot(values["epoch"], [shown(v) for v in values[f"{split}_{column}"]], label=line, **style)
+        what = metric if len(splits) > 1 else f"{SPLITS[splits[0]][0]} {metric}"
+        axis.set(xlabel="epoch", ylabel=label, title=what)
         axis.grid(alpha=0.3)
-        axis.legend()
+        axis.legend(fontsize=8)
     if title:
         figure.suptitle(title)
+    figure.tight_layout()
+    plt.close(figure)
+    return figure
+
+
+def _histories(history) -> dict[str, dict[str, list]]:
+    """``{label: columns}`` from one history (a History or its dict) or a mapping of label → history."""
+    if hasattr(history, "as_dict") or (isinstance(history, Mapping) and "epoch" in history):
+        history = {"": history}
+    if not isinstance(history, Mapping) or not history:
+        raise ValueError("plot_history needs a History, its dict, or a non-empty {label: history} mapping")
+    runs = {name: run.as_dict() if hasattr(run, "as_dict") else dict(run) for name, run in history.items()}
+    for name, values in runs.items():
+        if not values.get("epoch"):
+            which = f"the history of {name!r}" if name else "the history"
+            raise ValueError(f"{which} is empty: train for at least one epoch first")
+    return runs
+
+
+def _panel(panel: str) -> tuple[str, tuple[str, ...]]:
+    """``"loss"`` → (loss, both splits); ``"test accuracy"`` → (accuracy, test only)."""
+    *split, metric = panel.split()
+    if metric not in METRICS or len(split) > 1 or (split and split[0] not in SPLITS):
+        raise ValueError(f"a panel is a metric {sorted(METRICS)}, optionally after 'train' or 'test'; got {panel!r}")
+    return metric, tuple(split) or tuple(SPLITS)
+
+
+def plot_by_layer(
+    curves: Mapping[str, Sequence[float]], what: str, *, layer: str = "layer", title: str | None = None
+) -> Figure:
+    """One line per network of a quantity measured at each ``layer`` (1 = next to the input), on a log scale:
+    the spread of activations at initialization (chapter 5), the gradient norm of each convolution (chapter 7)."""
+    figure, axis = plt.subplots(figsize=(7, 3.2))
+    for label, values in curves.items():
+        axis.semilogy(range(1, len(values) + 1), values, marker=".", label=label)
+    axis.set(xlabel=f"{layer} (1 = next to the input)", ylabel=what, title=title)
+    axis.grid(alpha=0.3, which="both")
+    axis.legend(fontsize=8)
+    figure.tight_layout()
+    plt.close(figure)
+    return figure
+
+
+def memory_and_parameters(table: LayerTotals, title: str | None = None) -> Figure:
+    """Per layer with weights or a new volume: activations (memory) against parameters, as two bar charts.
+
+    Takes ``classic_cnn.summary(model)`` or ``shapes.trace(...)``.
+    """
+    rows = [row for row in table.rows if row.params or row.activations]
+    names = [row.name for row in rows]
+    figure, (memory_axis, params_axis) = plt.subplots(2, 1, figsize=(9, 4.6), sharex=True)
+    memory_axis.bar(names, [row.activations / 1e6 for row in rows], color="tab:blue")
+    params_axis.bar(names, [row.params / 1e6 for row in rows], color="tab:orange")
+    model = getattr(table, "model", "")
+    default = (
+        f"{model}: where the memory and the parameters are" if model else "where the memory and the parameters are"
+    )
+    memory_axis.set(ylabel="activations (M)", title=title or default)
+    params_axis.set(ylabel="parameters (M)")
+    params_axis.tick_params(axis="x", labelrotation=90, labelsize=7)
+    for axis in (memory_axis, params_axis):
+        axis.grid(alpha=0.3, axis="y")
+    figure.tight_layout()
+    plt.close(figure)
+    return figure
+
+
+def plot_accuracy_vs_cost(panels: Mapping[str, Sequence[Mapping]]) -> Figure:
+    """Accuracy against multiply-adds (log scale), bubble area proportional to parameters; one panel per entry.
+
+    ``panels`` maps a panel title to rows: dicts with ``name``, ``macs``, ``params`` and ``accuracy`` (%).
+    """
+    figure, axes = plt.subplots(1, len(panels), figsize=(5.2 * len(panels), 4), squeeze=False)
+    for axis, (title, rows) in zip(axes[0], panels.items()):
+        largest = max(row["params"] for row in rows)
+        for index, row in enumerate(rows):
+            area = 40 + 1500 * row["params"] / largest
+            axis.scatter(row["macs"], row["accuracy"], s=area, alpha=0.5, color=plt.cm.tab10(index % 10))
+            axis.annotate(
+                row["name"],
+                (row["macs"], row["accuracy"]),
+                fontsize=7,
+                ha="center",
+                va="bottom",
+                xytext=(0, 7),
+                textcoords="offset points",
+            )
+        axis.set_xscale("log")
+        axis.margins(x=0.15, y=0.15)
+        axis.set(xlabel="multiply-adds per image (log scale)", ylabel="accuracy (%)", title=title)
+        axis.grid(alpha=0.3, which="both")
     figure.tight_layout()
     plt.close(figure)
     return figure
@@ -286,13 +392,11 @@ def show_misclassified(
     images = data.test_images if split == "test" else data.train_images
     labels = data.test_labels if split == "test" else data.train_labels
     parameter = next(model.parameters())
-    was_training = model.training
-    model.eval()
-    predictions = []
-    for first in range(0, len(images), 500):
-        output = model(images[first : first + 500].to(parameter.device))
-        predictions.append((output[0] if isinstance(output, (tuple, list)) else output).argmax(1).cpu())
-    model.train(was_training)
+    with eval_mode(model):
+        predictions = [
+            first_tensor(model(images[first : first + 500].to(parameter.device))).argmax(1).cpu()
+            for first in range(0, len(images), 500)
+        ]
     predicted = torch.cat(predictions)
     wrong = (predicted != labels).nonzero().squeeze(1)[:count]
     caption = f"{int((predicted != labels).sum())} of {len(labels)} {split} images misclassified (true → predicted)"

@@ -1,8 +1,8 @@
 """After ResNet (chapter 8): the all-convolutional net, AlphaGo's policy network, the book's networks compared.
 
 Layer tables are lists of :mod:`classic_cnn.shapes` specs, so the same list is traced (``shapes.trace``) and
-built (:func:`build`). :data:`SKETCHES` holds one small network per architecture family of the book, sized for
-the quick profile (16×16 colour patterns); :func:`weight_depth` counts the weight layers on a network's
+built (``shapes.build``). :data:`SKETCHES` holds one small network per architecture family of the book, sized
+for the quick profile (16×16 colour patterns); :func:`weight_depth` counts the weight layers on a network's
 longest path from its autograd graph.
 """
 
@@ -10,20 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
 
 import torch
 from torch import nn
 
 from classic_cnn.data import Dataset, load
+from classic_cnn.hooks import eval_mode
 from classic_cnn.models.googlenet import InceptionModule
 from classic_cnn.models.resnet_cifar import CifarResNet
-from classic_cnn.profile import Profile, active_profile
-from classic_cnn.shapes import FC, Conv, Flatten, GlobalAvgPool, Pool, Spec
+from classic_cnn.profile import Profile, pick
+from classic_cnn.shapes import FC, Conv, Flatten, GlobalAvgPool, Pool, Spec, build, scaled
 from classic_cnn.train import History, Recipe, Trainer
-
-if TYPE_CHECKING:
-    from matplotlib.figure import Figure
 
 # Springenberg et al. 2014, Table 1 (model C) and Table 2 (All-CNN-C): 32×32 RGB input, ReLU after every
 # convolution, "global averaging over 6×6 spatial dimensions", softmax. The paper gives the layers; the
@@ -62,63 +59,6 @@ def alphago_policy(filters: int = 192) -> list[Spec]:
     ``filters`` 3×3 filters; layer 13 is one 1×1 filter (its per-position bias is not a spec: add 361).
     """
     return [Conv(filters, 5, padding=2)] + [Conv(filters, 3, padding=1) for _ in range(11)] + [Conv(1, 1, bias=False)]
-
-
-def scaled(specs: Sequence[Spec], width: float, num_classes: int) -> list[Spec]:
-    """The same layers with every convolution ``width`` times as wide, the last one ``num_classes`` wide."""
-    last = max(index for index, spec in enumerate(specs) if isinstance(spec, Conv))
-    out = []
-    for index, spec in enumerate(specs):
-        if isinstance(spec, Conv):
-            channels = num_classes if index == last else max(1, round(spec.out_channels * width))
-            spec = Conv(channels, spec.kernel_size, spec.stride, spec.padding, bias=spec.bias)
-        out.append(spec)
-    return out
-
-
-def build(specs: Sequence[Spec], in_channels: int = 3, *, batch_norm: bool = True) -> nn.Sequential:
-    """An ``nn.Sequential`` from layer specs: each convolution (and hidden FC) is followed by ReLU.
-
-    ``batch_norm`` adds batch norm after every convolution, so that every sketch trains with one recipe.
-    A convolution or FC that is the last layer with weights gets no ReLU or batch norm (it gives the
-    logits), except in an all-convolutional net, whose last 1×1 convolution keeps its ReLU as in the paper.
-    """
-    layers: list[nn.Module] = []
-    depth = in_channels
-    weighted = [index for index, spec in enumerate(specs) if isinstance(spec, (Conv, FC))]
-    all_conv = not any(isinstance(spec, FC) for spec in specs)
-    for index, spec in enumerate(specs):
-        last = index == weighted[-1]
-        if isinstance(spec, Conv):
-            layers.append(
-                nn.Conv2d(
-                    depth,
-                    spec.out_channels,
-                    spec.kernel_size,
-                    spec.stride,
-                    spec.padding,
-                    bias=spec.bias and not batch_norm,
-                )
-            )
-            depth = spec.out_channels
-            if batch_norm and not last:
-                layers.append(nn.BatchNorm2d(depth))
-            if not last or all_conv:
-                layers.append(nn.ReLU(inplace=True))
-        elif isinstance(spec, Pool):
-            kind = nn.MaxPool2d if spec.kind == "max" else nn.AvgPool2d
-            layers.append(kind(spec.kernel_size, spec.stride, spec.padding))
-        elif isinstance(spec, GlobalAvgPool):
-            layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten()]
-        elif isinstance(spec, Flatten):
-            layers.append(nn.Flatten())
-        elif isinstance(spec, FC):
-            layers.append(nn.LazyLinear(spec.out_features))
-            if not last:
-                layers.append(nn.ReLU(inplace=True))
-        else:
-            raise ValueError(f"build() knows Conv, Pool, GlobalAvgPool, Flatten and FC, got {spec!r}")
-    return nn.Sequential(*layers)
 
 
 # --- one small network per family of the book (16×16×3 input, the quick profile) --------------------
@@ -207,12 +147,12 @@ def resnet_sketch(num_classes: int = 10, image_size: int = 16) -> CifarResNet:
 
 
 SKETCHES: dict[str, Callable[[], nn.Module]] = {
-    "LeNet-5": lambda: build(SKETCH_SPECS["LeNet-5"]),
-    "AlexNet": lambda: build(SKETCH_SPECS["AlexNet"]),
-    "VGG": lambda: build(SKETCH_SPECS["VGG"]),
+    "LeNet-5": lambda: build(SKETCH_SPECS["LeNet-5"], batch_norm=True),
+    "AlexNet": lambda: build(SKETCH_SPECS["AlexNet"], batch_norm=True),
+    "VGG": lambda: build(SKETCH_SPECS["VGG"], batch_norm=True),
     "GoogLeNet": googlenet_sketch,
     "ResNet": resnet_sketch,
-    "All-CNN-C": lambda: build(SKETCH_SPECS["All-CNN-C"]),
+    "All-CNN-C": lambda: build(SKETCH_SPECS["All-CNN-C"], batch_norm=True),
 }
 
 
@@ -220,13 +160,12 @@ def sketch(name: str, image_size: int = 16) -> nn.Module:
     """A family's small network, its lazy layers initialized by one forward pass on a blank batch."""
     if name not in SKETCHES and name not in SKETCH_SPECS:
         raise ValueError(f"unknown sketch {name!r}; choose one of {sorted({*SKETCHES, *SKETCH_SPECS})}")
-    model = SKETCHES[name]() if name in SKETCHES else build(SKETCH_SPECS[name])
+    model = SKETCHES[name]() if name in SKETCHES else build(SKETCH_SPECS[name], batch_norm=True)
     if isinstance(model, CifarResNet):
         model.input_size = (3, image_size, image_size)
-    model.eval()
-    with torch.no_grad():
+    with eval_mode(model), torch.no_grad():
         model(torch.zeros(2, 3, image_size, image_size))
-    return model.train()
+    return model
 
 
 # --- depth, from the autograd graph -------------------------------------------------------------
@@ -245,17 +184,13 @@ def weight_depth(model: nn.Module, input_size: Sequence[int]) -> int:
         name: torch.empty_like(value, device="meta", requires_grad=True) for name, value in model.named_parameters()
     }
     state.update(params)
-    was_training = model.training
-    model.eval()
-    try:
+    with eval_mode(model):
         try:
             output = torch.func.functional_call(
                 model, state, (torch.zeros(1, *input_size, device="meta"),), strict=False
             )
         except (RuntimeError, NotImplementedError):  # a layer that the meta device cannot run: use real zeros
             output = model(torch.zeros(1, *input_size))
-    finally:
-        model.train(was_training)
     if isinstance(output, (tuple, list)):
         output = output[0]
     memo: dict[object, int] = {}
@@ -278,37 +213,6 @@ def weight_depth(model: nn.Module, input_size: Sequence[int]) -> int:
         return longest(output.grad_fn)
     finally:
         sys.setrecursionlimit(limit)
-
-
-def plot_accuracy_vs_cost(panels: dict[str, Sequence[dict]]) -> Figure:
-    """Accuracy against multiply-adds (log scale), bubble area proportional to parameters; one panel per entry.
-
-    ``panels`` maps a panel title to rows: dicts with ``name``, ``macs``, ``params`` and ``accuracy`` (%).
-    """
-    import matplotlib.pyplot as plt
-
-    figure, axes = plt.subplots(1, len(panels), figsize=(5.2 * len(panels), 4), squeeze=False)
-    for axis, (title, rows) in zip(axes[0], panels.items()):
-        largest = max(row["params"] for row in rows)
-        for index, row in enumerate(rows):
-            area = 40 + 1500 * row["params"] / largest
-            axis.scatter(row["macs"], row["accuracy"], s=area, alpha=0.5, color=plt.cm.tab10(index % 10))
-            axis.annotate(
-                row["name"],
-                (row["macs"], row["accuracy"]),
-                fontsize=7,
-                ha="center",
-                va="bottom",
-                xytext=(0, 7),
-                textcoords="offset points",
-            )
-        axis.set_xscale("log")
-        axis.margins(x=0.15, y=0.15)
-        axis.set(xlabel="multiply-adds per image (log scale)", ylabel="accuracy (%)", title=title)
-        axis.grid(alpha=0.3, which="both")
-    figure.tight_layout()
-    plt.close(figure)
-    return figure
 
 
 # --- the comparison run: every family's sketch, one recipe ---------------------------------------
@@ -377,7 +281,7 @@ def train_sketches(
     names: Sequence[str], setup: ComparisonSetup | None = None, data: Dataset | None = None, seed: int = 0
 ) -> dict[str, tuple[nn.Module, History]]:
     """Train each named sketch with the setup's recipe and seed: ``{name: (model, history)}``."""
-    setup = setup or COMPARISON[active_profile()]
+    setup = setup or pick(COMPARISON)
     data = data if data is not None else comparison_data(setup)
     trained = {}
     for name in names:

@@ -9,7 +9,8 @@ connected layers with dropout in the first two) for 32×32 colour images, with e
 
 from __future__ import annotations
 
-from collections import OrderedDict
+import time
+from collections import OrderedDict, deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -17,11 +18,17 @@ from typing import Literal
 import torch
 from torch import Tensor, nn
 
-from classic_cnn.data import Augment, Dataset, DeviceLoader
+from classic_cnn.data import Augment, Dataset
 from classic_cnn.models.alexnet import local_response_norm
+from classic_cnn.models.init import init_weights
+from classic_cnn.train import Recipe, Step, Trainer, TrainingDiverged
 
 Activation = Literal["relu", "tanh"]
 ACTIVATIONS: dict[str, type[nn.Module]] = {"relu": nn.ReLU, "tanh": nn.Tanh}
+# Each non-linearity gets the start it needs: He et al. for ReLU, Glorot for tanh. (The paper drew every weight
+# from N(0, 0.01²), with some biases 1, which works for its 227×227 inputs and long schedule; at our small scale
+# a variance-preserving start lets both networks train at once.)
+INITIALIZATION = {"relu": "he", "tanh": "xavier"}
 
 
 def activation_layer(name: Activation) -> nn.Module:
@@ -107,26 +114,10 @@ class SmallAlexNet(nn.Module):
             )
         )
 
-        initialize(self, activation)
+        init_weights(self, INITIALIZATION[activation], nonlinearity=activation)
 
     def forward(self, x: Tensor) -> Tensor:
         return self.classifier(torch.flatten(self.features(x), 1))
-
-
-def initialize(model: nn.Module, activation: Activation) -> nn.Module:
-    """He initialization for ReLU, Glorot for tanh, zero biases: each non-linearity gets the start it needs.
-
-    (The paper drew every weight from N(0, 0.01²), with some biases 1, which works for its 227×227 inputs
-    and long schedule; at our small scale a variance-preserving start lets both networks train at once.)
-    """
-    for module in model.modules():
-        if isinstance(module, (nn.Conv2d, nn.Linear)):
-            if activation == "relu":
-                nn.init.kaiming_normal_(module.weight, nonlinearity="relu")
-            else:
-                nn.init.xavier_normal_(module.weight, gain=nn.init.calculate_gain("tanh"))
-            nn.init.zeros_(module.bias)
-    return model
 
 
 def four_layer_cnn(
@@ -146,7 +137,8 @@ def four_layer_cnn(
         layers += [nn.Conv2d(width_in, width_out, 5, padding=2), activation_layer(activation), max_pool(True)]
         height, width = (height + 1) // 2, (width + 1) // 2
     classifier = nn.Linear(widths[-1] * height * width, num_classes)
-    return initialize(nn.Sequential(*layers, nn.Flatten(), classifier), activation)
+    model = nn.Sequential(*layers, nn.Flatten(), classifier)
+    return init_weights(model, INITIALIZATION[activation], nonlinearity=activation)
 
 
 @dataclass(frozen=True)
@@ -172,44 +164,30 @@ def steps_to_error(
     momentum: float = 0.9,
     seed: int = 0,
 ) -> StepsToError:
-    """Train with plain SGD (momentum, no weight decay, no augmentation) until the training error, averaged
-    over the last ``window`` mini-batches, falls below ``target``; give up after ``max_steps`` steps."""
-    import time
-
+    """Train with SGD (momentum, no weight decay, no augmentation) until the training error, averaged over the
+    last ``window`` mini-batches, falls below ``target``; give up after ``max_steps`` steps or on a NaN loss."""
     if not 0 < target < 1:
         raise ValueError(f"target must be an error rate in (0, 1), got {target}")
     if window < 1 or max_steps < window:
         raise ValueError(f"need 1 <= window <= max_steps, got window={window}, max_steps={max_steps}")
-    torch.manual_seed(seed)
-    optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum)
-    loss_function = nn.CrossEntropyLoss()
-    generator = torch.Generator().manual_seed(seed)
-    loader = DeviceLoader(
-        data.train_images, data.train_labels, batch_size, shuffle=True, augment=Augment(), generator=generator
-    )
-    recent: list[float] = []
+    recent: deque[float] = deque(maxlen=window)
     errors: list[float] = []
+    reached: list[int] = []
+
+    def smoothed_error_reached(step: Step) -> bool:
+        recent.append(step.error)
+        errors.append(sum(recent) / len(recent))
+        if step.step >= window and errors[-1] <= target:
+            reached.append(step.step)
+        return bool(reached)
+
+    sgd = Recipe(batch_size=batch_size, optimizer="sgd", lr=lr, momentum=momentum, augment=Augment())
     started = time.perf_counter()
-    model.train()
-    step = 0
-    while step < max_steps:
-        for images, labels in loader:
-            logits = model(images)
-            loss = loss_function(logits, labels)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            step += 1
-            recent.append((logits.argmax(1) != labels).float().mean().item())
-            del recent[:-window]
-            errors.append(sum(recent) / len(recent))
-            if not torch.isfinite(loss):
-                return StepsToError(None, target, tuple(errors), lr, time.perf_counter() - started)
-            if step >= window and errors[-1] <= target:
-                return StepsToError(step, target, tuple(errors), lr, time.perf_counter() - started)
-            if step >= max_steps:
-                break
-    return StepsToError(None, target, tuple(errors), lr, time.perf_counter() - started)
+    try:
+        Trainer(model, data, sgd, seed=seed).fit(max_steps=max_steps, stop=smoothed_error_reached)
+    except TrainingDiverged:
+        reached.clear()
+    return StepsToError(reached[0] if reached else None, target, tuple(errors), lr, time.perf_counter() - started)
 
 
 @dataclass(frozen=True)
@@ -234,10 +212,3 @@ RELU_VS_TANH: dict[str, ReluVsTanh] = {
         "cifar10", 32, (32, 32, 64), lr=0.01, target=0.25, max_steps=20_000, batch_size=128, seeds=(0, 1, 2)
     ),
 }
-
-
-def relu_vs_tanh_settings(profile: str) -> ReluVsTanh:
-    """The ReLU-vs-tanh settings of a profile (``"quick"`` or ``"full"``)."""
-    if profile not in RELU_VS_TANH:
-        raise ValueError(f"profile must be one of {sorted(RELU_VS_TANH)}, got {profile!r}")
-    return RELU_VS_TANH[profile]

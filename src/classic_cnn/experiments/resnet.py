@@ -9,7 +9,6 @@ networks of two depths trained with one budget — for each profile; :func:`degr
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
 
 import torch
 import torch.nn.functional as F
@@ -17,13 +16,9 @@ from torch import Tensor, nn
 
 from classic_cnn.data import Dataset, load
 from classic_cnn.models.resnet_cifar import CifarResNet
-from classic_cnn.profile import Profile, active_profile
+from classic_cnn.profile import Profile, pick
 from classic_cnn.train import History, Recipe, Trainer
 from classic_cnn.train.recipes import PAPER_RECIPES
-
-if TYPE_CHECKING:
-    from IPython.display import HTML
-    from matplotlib.figure import Figure
 
 
 @dataclass(frozen=True)
@@ -109,6 +104,15 @@ class DegradationResult:
     def test_error(self, name: str) -> float:
         return 1 - self.histories[name].test_accuracy[-1]
 
+    @property
+    def styles(self) -> dict[str, dict[str, str]]:
+        """Line styles for ``viz.plot_history``, as in the paper's Fig. 6: a colour per depth, plain dashed."""
+        colours = dict(zip(self.setup.depths, ("tab:orange", "tab:red")))
+        return {
+            name: {"color": colours[int(name.split("-")[1])], "linestyle": "--" if name.startswith("plain") else "-"}
+            for name in self.histories
+        }
+
 
 def load_for(setup: DegradationSetup) -> Dataset:
     """The setup's dataset, in colour."""
@@ -119,7 +123,7 @@ def degradation(
     setup: DegradationSetup | None = None, data: Dataset | None = None, *, seed: int | None = None
 ) -> DegradationResult:
     """Train plain and residual networks of the setup's two depths with the same recipe and seed."""
-    setup = setup or DEGRADATION[active_profile()]
+    setup = setup or pick(DEGRADATION)
     data = data if data is not None else load_for(setup)
     seed = setup.seed if seed is None else seed
     histories, models = {}, {}
@@ -144,63 +148,3 @@ def gradient_norms(model: nn.Module, images: Tensor, labels: Tensor) -> list[flo
     norms = [module.weight.grad.norm().item() for module in model.modules() if isinstance(module, nn.Conv2d)]
     model.zero_grad(set_to_none=True)
     return norms
-
-
-def plot_training_errors(result: DegradationResult, title: str | None = None) -> Figure:
-    """Training error (left) and test error (right) per epoch of the four networks, as the paper's Fig. 6."""
-    import matplotlib.pyplot as plt
-
-    figure, axes = plt.subplots(1, 2, figsize=(9, 3.2), sharey=True)
-    colours = {result.setup.depths[0]: "tab:orange", result.setup.depths[1]: "tab:red"}
-    for name, history in result.histories.items():
-        kind, depth = name.split("-")
-        style = "-" if kind == "resnet" else "--"
-        for axis, values in zip(axes, (history.train_accuracy, history.test_accuracy)):
-            axis.plot(history.epoch, [100 * (1 - a) for a in values], style, color=colours[int(depth)], label=name)
-    for axis, split in zip(axes, ("training", "test")):
-        axis.set(xlabel="epoch", title=f"{split} error")
-        axis.grid(alpha=0.3)
-    axes[0].set_ylabel("error (%)")
-    axes[1].legend(fontsize=8)
-    if title:
-        figure.suptitle(title)
-    figure.tight_layout()
-    plt.close(figure)
-    return figure
-
-
-def plot_gradient_norms(norms: dict[str, list[float]], title: str | None = None) -> Figure:
-    """Gradient norm per convolution (input side on the left), one line per network, on a log scale."""
-    import matplotlib.pyplot as plt
-
-    figure, axis = plt.subplots(figsize=(7, 3))
-    for name, values in norms.items():
-        axis.semilogy(range(1, len(values) + 1), values, marker=".", label=name)
-    axis.set(xlabel="convolution (1 = next to the input)", ylabel="‖∂loss/∂W‖", title=title)
-    axis.grid(alpha=0.3, which="both")
-    axis.legend()
-    figure.tight_layout()
-    plt.close(figure)
-    return figure
-
-
-def html_table(header: list[str], rows: list[list[object]]) -> HTML:
-    """A table for a notebook page: numbers with thousands separators, first column left, others right.
-
-    HTML rather than Markdown, because the book renders Markdown outputs as CommonMark, which has no tables.
-    """
-    from html import escape
-
-    from IPython.display import HTML
-
-    from classic_cnn.notebook import format_number
-
-    def cells(line: list[object], tag: str) -> str:
-        texts = [cell if isinstance(cell, str) else format_number(cell, 2) for cell in line]
-        return "".join(
-            f'<{tag} style="text-align:{"left" if index == 0 else "right"}">{escape(text)}</{tag}>'
-            for index, text in enumerate(texts)
-        )
-
-    body = "".join(f"<tr>{cells(row, 'td')}</tr>" for row in rows)
-    return HTML(f"<table><thead><tr>{cells(header, 'th')}</tr></thead><tbody>{body}</tbody></table>")

@@ -9,7 +9,9 @@ This module holds the measurements the chapter uses to look at small networks th
 - :func:`firing_rates`: how often each map of a layer is positive (a map that never fires is dead);
 - :func:`field_geometry`, :func:`top_patches`: the input patches that excite a unit most;
 - :func:`input_gradient`: the gradient of a unit's activation with respect to the image, a simple stand-in
-  for the paper's deconvnet projection.
+  for the paper's deconvnet projection;
+- :data:`FIRST_LAYER` and :func:`train_briefly`: the two small networks that differ only in conv1, and how long
+  they train.
 """
 
 from __future__ import annotations
@@ -18,6 +20,10 @@ from dataclasses import dataclass
 
 import torch
 from torch import Tensor, nn
+
+from classic_cnn.data import Augment, Dataset
+from classic_cnn.hooks import eval_mode
+from classic_cnn.train import Recipe, Trainer
 
 
 def _filter_bank(weight: Tensor) -> Tensor:
@@ -67,15 +73,13 @@ def firing_rates(layers: nn.Module, images: Tensor, batch_size: int = 256) -> Te
     it is positive. A map with rate 0 never fires on these images: a dead unit."""
     if images.dim() != 4:
         raise ValueError(f"images must be a batch (N, C, H, W), got shape {tuple(images.shape)}")
-    was_training = layers.training
-    layers.eval()
     positive, total = None, 0
-    for start in range(0, len(images), batch_size):
-        output = layers(images[start : start + batch_size])
-        counts = (output > 0).sum(dim=(0, 2, 3)).double()
-        positive = counts if positive is None else positive + counts
-        total += output.shape[0] * output.shape[2] * output.shape[3]
-    layers.train(was_training)
+    with eval_mode(layers):
+        for start in range(0, len(images), batch_size):
+            output = layers(images[start : start + batch_size])
+            counts = (output > 0).sum(dim=(0, 2, 3)).double()
+            positive = counts if positive is None else positive + counts
+            total += output.shape[0] * output.shape[2] * output.shape[3]
     return (positive / total).float()
 
 
@@ -117,10 +121,8 @@ def top_patches(layers: nn.Module, images: Tensor, unit: int, count: int = 9, fi
     """The ``count`` input patches (one per image, strongest first) that excite map ``unit`` of ``layers``
     most: each image's strongest position, cropped to that position's receptive field. Parts of a field
     outside the image are ``fill`` (per channel; zeros by default)."""
-    was_training = layers.training
-    layers.eval()
-    output = layers(images)
-    layers.train(was_training)
+    with eval_mode(layers):
+        output = layers(images)
     if not 0 <= unit < output.shape[1]:
         raise ValueError(f"unit must be in [0, {output.shape[1]}), got {unit}")
     if not 1 <= count <= len(images):
@@ -149,11 +151,9 @@ def input_gradient(layers: nn.Module, image: Tensor, unit: int) -> Tensor:
     ``layers(image)``: which pixels, changed a little, would change that unit most."""
     if image.dim() != 3:
         raise ValueError(f"image must be (C, H, W), got shape {tuple(image.shape)}")
-    was_training = layers.training
-    layers.eval()
     pixels = image.detach().clone().unsqueeze(0).requires_grad_(True)
-    output = layers(pixels)
-    layers.train(was_training)
+    with eval_mode(layers):
+        output = layers(pixels)
     if not 0 <= unit < output.shape[1]:
         raise ValueError(f"unit must be in [0, {output.shape[1]}), got {unit}")
     output[0, unit].max().backward()
@@ -197,39 +197,13 @@ FIRST_LAYER: dict[str, FirstLayerComparison] = {
 }
 
 
-def first_layer_settings(profile: str) -> FirstLayerComparison:
-    """The first-layer experiment's settings for a profile (``"quick"`` or ``"full"``)."""
-    if profile not in FIRST_LAYER:
-        raise ValueError(f"profile must be one of {sorted(FIRST_LAYER)}, got {profile!r}")
-    return FIRST_LAYER[profile]
-
-
 def train_briefly(
-    model: nn.Module, data, *, steps: int, lr: float, batch_size: int = 64, seed: int = 0
+    model: nn.Module, data: Dataset, *, steps: int, lr: float, batch_size: int = 64, seed: int = 0
 ) -> tuple[list[float], float]:
     """Adam for ``steps`` mini-batches of the training set (shuffled, no augmentation); returns the training
-    loss after every step and the test accuracy at the end."""
-    if steps < 1 or lr <= 0:
-        raise ValueError(f"need steps >= 1 and lr > 0, got steps={steps}, lr={lr}")
-    generator = torch.Generator().manual_seed(seed)
-    torch.manual_seed(seed)
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
-    loss_function = nn.CrossEntropyLoss()
+    loss after every step and the test accuracy at the end. The model is left on the CPU, beside the data."""
     losses: list[float] = []
-    model.train()
-    order = torch.randperm(len(data.train_labels), generator=generator)
-    position = 0
-    for _ in range(steps):
-        if position + batch_size > len(order):
-            order, position = torch.randperm(len(data.train_labels), generator=generator), 0
-        batch = order[position : position + batch_size]
-        position += batch_size
-        loss = loss_function(model(data.train_images[batch]), data.train_labels[batch])
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
-        losses.append(loss.item())
-    model.eval()
-    with torch.no_grad():
-        accuracy = (model(data.test_images).argmax(1) == data.test_labels).float().mean().item()
-    return losses, accuracy
+    adam = Recipe(batch_size=batch_size, optimizer="adam", lr=lr, augment=Augment())
+    history = Trainer(model, data, adam, seed=seed).fit(max_steps=steps, on_step=lambda step: losses.append(step.loss))
+    model.cpu()
+    return losses, history.test_accuracy[-1]

@@ -161,15 +161,21 @@ def receptive_field(layers: Iterable[object]) -> int:
     """
     field, jump = 1, 1
     for layer in layers:
-        if isinstance(layer, (Conv, Pool)):
-            kernel_size, stride, dilation = layer.kernel_size, layer.stride or layer.kernel_size, layer.dilation
+        if isinstance(layer, Conv):
+            kernel_size, stride, dilation = layer.kernel_size, layer.stride, layer.dilation
+        elif isinstance(layer, Pool):
+            # Only a missing stride means "the kernel size"; a stride of 0 is an error, not a default.
+            stride = layer.kernel_size if layer.stride is None else layer.stride
+            kernel_size, dilation = layer.kernel_size, layer.dilation
         elif isinstance(layer, (FC, Flatten, GlobalAvgPool)):
             raise ValueError(f"receptive_field takes conv and pool layers only, got {layer!r}")
+        elif isinstance(layer, Sequence) and not isinstance(layer, str) and len(layer) == 2:
+            (kernel_size, stride), dilation = layer, 1
         else:
-            kernel_size, stride = layer  # type: ignore[misc]
-            dilation = 1
+            raise ValueError(f"receptive_field takes Conv/Pool specs or (kernel_size, stride) pairs, got {layer!r}")
         kernel_size = _integer("kernel_size", kernel_size, 1)
         stride = _integer("stride", stride, 1)
+        dilation = _integer("dilation", dilation, 1)
         field += (_effective_kernel(kernel_size, dilation) - 1) * jump
         jump *= stride
     return field

@@ -8,7 +8,9 @@
   colour blobs, the kind of stimulus the first layer of AlexNet learned to detect. Embedded: the offline
   default for colour images.
 - ``"mnist"``, ``"fashion-mnist"``, ``"cifar10"`` — through torchvision. With no network, or when a
-  download fails or is corrupt, a :class:`OfflineFallbackWarning` and the embedded data instead.
+  download fails, a :class:`OfflineFallbackWarning` and the embedded data instead, at the real data's size.
+  A corrupt file on disk is named; it is downloaded again when the network allows, else the warning says
+  how to delete it.
 
 :class:`DeviceLoader` serves a dataset that lives on the training device in batches, with the standard
 augmentations (random crop with padding, horizontal flip) done on that device, a batch at a time.
@@ -37,6 +39,7 @@ EMBEDDED = ("digits", "patterns")
 ONLINE = ("mnist", "fashion-mnist", "cifar10")
 NAMES = EMBEDDED + ONLINE
 FALLBACK = {"mnist": "digits", "fashion-mnist": "digits", "cifar10": "patterns"}
+SIDE = {"mnist": 28, "fashion-mnist": 28, "cifar10": 32}  # the real images' side, kept by their stand-ins
 PHOTOS = ("china", "flower")
 
 # LeCun et al. 1998, Sec. II-A: "the background level (white) corresponds to a value of -0.1 and the
@@ -84,6 +87,15 @@ class Dataset:
     augment: Augment = field(default_factory=Augment)  # what makes sense for this data
     fallback_for: str | None = None  # the dataset asked for, when this one stands in for it
 
+    def __post_init__(self) -> None:
+        channels = self.train_images.shape[1]
+        for name in ("shift", "scale"):
+            values = tuple(getattr(self, name))
+            if len(values) == 1:  # one value for every channel, as the default (0.0,) / (1.0,) means
+                object.__setattr__(self, name, values * channels)
+            elif len(values) != channels:
+                raise ValueError(f"{name} needs 1 or {channels} values (one per channel), got {len(values)}")
+
     @property
     def input_shape(self) -> tuple[int, int, int]:
         """(channels, height, width) of one image."""
@@ -129,7 +141,8 @@ def load(
     """Load a dataset by name (``digits``, ``patterns``, ``mnist``, ``fashion-mnist``, ``cifar10``).
 
     ``size`` is the side of the images the model takes (default: digits 32, MNIST 28, others 32); MNIST
-    is padded to it like LeNet-5's 32×32 input, the others resized. ``normalize="lecun"`` is the paper's
+    is padded to it like LeNet-5's 32×32 input, the others resized. A stand-in for unavailable real data
+    has the real data's default size. ``normalize="lecun"`` is the paper's
     grey-level coding (background -0.1, ink 1.175); ``"standard"`` gives each channel mean 0, variance 1
     on the training set. ``timeout`` bounds every network wait, in seconds. ``seed`` only matters for
     ``patterns``.
@@ -153,7 +166,7 @@ def load(
             OfflineFallbackWarning,
             stacklevel=2,
         )
-        data = load(stand_in, size=size or 32, normalize=normalize, seed=seed)
+        data = load(stand_in, size=size or SIDE[name], normalize=normalize, seed=seed)
         return replace(data, fallback_for=name, description=f"{data.description} (standing in for {name})")
     return _normalized(raw, normalize)
 
@@ -332,15 +345,10 @@ def _torchvision(name: str, size: int | None, root: Path, download: bool, timeou
     from torchvision import datasets
 
     kind = {"mnist": datasets.MNIST, "fashion-mnist": datasets.FashionMNIST, "cifar10": datasets.CIFAR10}[name]
-    try:
-        splits = kind(str(root), train=True), kind(str(root), train=False)
-    except Exception:  # noqa: BLE001 — torchvision says "not found or corrupted" as RuntimeError
-        if not download:
-            raise _Unavailable(f"not found under {root} and download=False") from None
-        splits = _download(kind, root, timeout)
+    splits = _open(kind, root, download, timeout)
     (train_images, train_labels), (test_images, test_labels) = (_as_tensors(split) for split in splits)
     grey = train_images.shape[1] == 1
-    side = size or (28 if grey else 32)
+    side = size or SIDE[name]
     train_images, test_images = (_fit(images, side, pad=grey) for images in (train_images, test_images))
     classes = tuple(splits[0].classes)
     return Dataset(
@@ -355,9 +363,70 @@ def _torchvision(name: str, size: int | None, root: Path, download: bool, timeou
     )
 
 
-def _download(kind: type, root: Path, timeout: float) -> tuple:
+def _open(kind: type, root: Path, download: bool, timeout: float) -> tuple:
+    """Train and test splits from ``root``: downloaded when missing, downloaded again when corrupt."""
+    try:
+        return kind(str(root), train=True), kind(str(root), train=False)
+    except Exception as error:  # noqa: BLE001 — torchvision says "not found or corrupted" as RuntimeError
+        failure = error
+    files = _files(kind, root)
+    broken = [(path, _damage(kind, path)) for path in files if path.exists()]
+    corrupt = [(path, damage) for path, damage in broken if damage]
+    if corrupt:
+        path, damage = corrupt[0]
+        remedy = f"delete it (rm '{path}') and load again online for a fresh copy"
+        if not download:
+            raise _Unavailable(f"{path} is corrupt ({damage}); {remedy}")
+        host = _host(kind)
+        if not _reachable(host, timeout):
+            raise _Unavailable(
+                f"{path} is corrupt ({damage}) and {host} is not reachable to download it again; {remedy}"
+            )
+        for path, _ in corrupt:
+            path.unlink()
+        splits = _download(kind, root, timeout)
+        still = [path for path in files if path.exists() and _damage(kind, path)]
+        if still:
+            raise _Unavailable(f"{still[0]} is corrupt even after downloading it again")
+        return splits
+    if len(broken) == len(files):  # every file there and readable on its own, yet torchvision failed
+        raise _Unavailable(f"torchvision could not read the files in {files[0].parent}: {failure}")
+    if not download:
+        raise _Unavailable(f"not found under {root} and download=False")
+    return _download(kind, root, timeout)
+
+
+def _files(kind: type, root: Path) -> list[Path]:
+    """The files torchvision reads for ``kind``, where it reads them (present or not)."""
+    if hasattr(kind, "base_folder"):  # CIFAR-10: pickled batches and a metadata file
+        names = [name for name, _ in kind.train_list + kind.test_list] + [kind.meta["filename"]]
+        return [root / kind.base_folder / name for name in names]
+    # MNIST and Fashion-MNIST: the uncompressed IDX files in <root>/<class name>/raw
+    return [root / kind.__name__ / "raw" / Path(name).stem for name, _ in kind.resources]
+
+
+def _damage(kind: type, path: Path) -> str:
+    """Why the dataset file at ``path`` cannot be what torchvision expects ("" when it looks right)."""
+    from torchvision.datasets import mnist, utils
+
+    if hasattr(kind, "base_folder"):
+        checksums = dict(kind.train_list + kind.test_list + [[kind.meta["filename"], kind.meta["md5"]]])
+        return "" if utils.check_integrity(str(path), checksums[path.name]) else "its MD5 checksum is wrong"
+    read = mnist.read_image_file if "images" in path.name else mnist.read_label_file
+    try:
+        read(str(path))
+    except Exception as error:  # noqa: BLE001 — a truncated or garbage IDX file fails in many ways
+        return f"not a complete IDX file: {type(error).__name__} {error}".strip()
+    return ""
+
+
+def _host(kind: type) -> str:
     url = (getattr(kind, "mirrors", None) or [getattr(kind, "url", "")])[0]
-    host = urlparse(url).hostname or ""
+    return urlparse(url).hostname or ""
+
+
+def _download(kind: type, root: Path, timeout: float) -> tuple:
+    host = _host(kind)
     if not _reachable(host, timeout):
         raise _Unavailable(f"no network: {host} not reachable within {timeout:g} s")
     try:

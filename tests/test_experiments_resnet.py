@@ -26,7 +26,13 @@ def test_as_colour_repeats_the_grey_channel(digits):
 def test_as_colour_rejects_other_depths(digits):
     from dataclasses import replace
 
-    two = replace(digits, train_images=digits.train_images[:, :2], test_images=digits.test_images[:, :2])
+    two = replace(
+        digits,
+        train_images=digits.train_images[:, :2],
+        test_images=digits.test_images[:, :2],
+        shift=digits.shift[:2],
+        scale=digits.scale[:2],
+    )
     with pytest.raises(ValueError, match="1 or 3 channels, digits has 2"):
         resnet.as_colour(two)
 

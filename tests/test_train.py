@@ -271,7 +271,7 @@ def test_command_line_fits_mnist_to_lenet5(tmp_path, monkeypatch):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("variant", "normalize"), [("classic", "lecun"), ("modern", "standard")])
+@pytest.mark.parametrize(("variant", "normalize"), [("paper", "lecun"), ("modern", "standard")])
 def test_lenet5_reaches_98_percent_on_digits(variant, normalize):
     from classic_cnn.models import lenet5
 

@@ -61,7 +61,7 @@ def test_activations_of_a_torchvision_layer(resnet18):
 def test_activations_of_our_lenet():
     from classic_cnn.models import lenet5
 
-    model = lenet5("classic")
+    model = lenet5("paper")
     image = load("digits").test_images[0]
     assert viz.activations(model, image, "layers.C1").shape == (6, 28, 28)
     assert isinstance(viz.show_activations(model, image, "layers.S4"), Figure)

@@ -139,11 +139,9 @@ def googlenet_sketch(num_classes: int = 10) -> nn.Sequential:
     )
 
 
-def resnet_sketch(num_classes: int = 10, image_size: int = 16) -> CifarResNet:
-    """ResNet-20 at half width (8, 16, 32 filters)."""
-    model = CifarResNet(20, num_classes, width=0.5)
-    model.input_size = (3, image_size, image_size)
-    return model
+def resnet_sketch(num_classes: int = 10) -> CifarResNet:
+    """ResNet-20 at half width (8, 16, 32 filters); it takes any image size."""
+    return CifarResNet(20, num_classes, width=0.5)
 
 
 SKETCHES: dict[str, Callable[[], nn.Module]] = {
@@ -161,8 +159,6 @@ def sketch(name: str, image_size: int = 16) -> nn.Module:
     if name not in SKETCHES and name not in SKETCH_SPECS:
         raise ValueError(f"unknown sketch {name!r}; choose one of {sorted({*SKETCHES, *SKETCH_SPECS})}")
     model = SKETCHES[name]() if name in SKETCHES else build(SKETCH_SPECS[name], batch_norm=True)
-    if isinstance(model, CifarResNet):
-        model.input_size = (3, image_size, image_size)
     with eval_mode(model), torch.no_grad():
         model(torch.zeros(2, 3, image_size, image_size))
     return model

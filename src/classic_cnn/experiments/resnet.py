@@ -83,10 +83,8 @@ def as_colour(data: Dataset) -> Dataset:
 
 
 def cifar_network(depth: int, residual: bool, data: Dataset, width: float = 1.0) -> CifarResNet:
-    """ResNet-``depth`` or its plain twin, sized for ``data`` (classes and image size)."""
-    model = CifarResNet(depth, data.num_classes, shortcut=residual, width=width)
-    model.input_size = data.input_shape  # the network is size-agnostic; only its input check is not
-    return model
+    """ResNet-``depth`` or its plain twin for ``data``'s classes (the network takes any image size)."""
+    return CifarResNet(depth, data.num_classes, shortcut=residual, width=width)
 
 
 @dataclass(frozen=True)

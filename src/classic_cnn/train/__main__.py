@@ -7,7 +7,6 @@ python -m classic_cnn.train --model lenet5 --variant modern --data digits --resu
 from __future__ import annotations
 
 import argparse
-import inspect
 import json
 import sys
 from pathlib import Path
@@ -20,22 +19,25 @@ from .trainer import Trainer
 
 
 def build_model(name: str, num_classes: int, variant: str | None = None) -> torch.nn.Module:
-    """``classic_cnn.models.<name>(num_classes=..., variant=...)``."""
-    from .. import models
+    """``classic_cnn.models.ARCHITECTURES[name](num_classes=..., variant=...)``."""
+    from ..models import ARCHITECTURES
 
-    builder = getattr(models, name, None)
-    if builder is None or name.startswith("_") or not callable(builder) or inspect.isclass(builder):
-        raise ValueError(f"unknown model {name!r}; choose one of {sorted(getattr(models, '__all__', []))}")
+    if name not in ARCHITECTURES:
+        raise ValueError(f"unknown model {name!r}; choose one of {', '.join(ARCHITECTURES)}")
     options = {"num_classes": num_classes}
     if variant is not None:
         options["variant"] = variant
-    return builder(**options)
+    return ARCHITECTURES[name](**options)
 
 
 def parse(arguments: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m classic_cnn.train", description=__doc__.splitlines()[0])
-    parser.add_argument("--model", required=True, help="a builder in classic_cnn.models, e.g. lenet5, resnet20")
-    parser.add_argument("--variant", help="the model's variant argument, e.g. classic/modern for lenet5")
+    parser.add_argument(
+        "--model", required=True, help="a network of classic_cnn.models.ARCHITECTURES, e.g. lenet5, resnet20"
+    )
+    parser.add_argument(
+        "--variant", help="the model's variant: paper, modern (lenet5) or torchvision (alexnet, googlenet)"
+    )
     parser.add_argument("--data", choices=NAMES, help="dataset (default: the recipe's)")
     parser.add_argument("--size", type=int, help="image side (default: the one the model is built for)")
     parser.add_argument("--normalize", choices=("standard", "lecun", "none"), default="standard")

@@ -13,7 +13,7 @@ book: $(STAMP) site-assets
 site-assets: $(STAMP)
 	$(PYTHON) tools/site_assets.py
 
-LINTED := src tests benchmarks tools conftest.py
+LINTED := src tests benchmarks tools course conftest.py
 
 test: $(STAMP) lint
 	$(PYTHON) -m pytest

@@ -1,15 +1,28 @@
 """A per-layer table of a real ``nn.Module``, read off its forward pass with hooks.
 
+>>> import torch
 >>> from classic_cnn import summary
->>> from classic_cnn.models import lenet5
->>> print(summary(lenet5("modern")))          # doctest: +SKIP
+>>> from classic_cnn.models import vgg16
+>>> with torch.device("meta"):  # shapes only: no memory for the 138 M weights
+...     model = vgg16()
+>>> print(summary(model))          # doctest: +SKIP
 
 Each row is a module the forward pass calls (a leaf, or with ``depth=d`` a module d levels down): its
 output volume, parameters, activations (numbers it writes: 0 for a view such as Flatten or an in-place
-ReLU, which reuse their input's memory), their float32 memory and its multiply-adds (convolutions and
-fully connected layers; pooling, normalization and activations count 0). The counts come from
-``classic_cnn.shapes``, so a summary agrees with ``shapes.trace`` of the same network. By default the
-pass runs on PyTorch's "meta" device: shapes only, no arithmetic, so VGG-16 takes milliseconds.
+ReLU, which reuse their input's memory), their float32 memory and its multiply-adds. By default the pass
+runs on PyTorch's "meta" device: shapes only, no arithmetic, so VGG-19 or ResNet-152 take a fraction of a
+second, and the model may itself be built on the meta device.
+
+Conventions:
+
+- Multiply-adds (MACs) are those of convolutions and fully connected layers, one per weight per output
+  position (bias additions not counted): PyTorch's ``torch.utils.flop_counter.FlopCounterMode`` counts
+  FLOPs = 2 × these. Pooling, LRN, batch norm, activations and residual additions count 0, as there.
+- LeNet-5's own layers count themselves: C3 only its 60 real 5×5 kernels (it runs as a dense convolution
+  whose 36 missing kernels are zeros, which FlopCounterMode counts), S2/S4 one multiplication per output
+  (the trainable coefficient), the RBF output one subtract-square-add per prototype entry (84 × 10).
+- Memory is in decimal units: 1 kB = 10³ bytes, 1 MB = 10⁶, 1 GB = 10⁹ (VGG-16's 60,448,672 B of
+  activations print as 60.4 MB).
 """
 
 from __future__ import annotations
@@ -19,7 +32,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
-from classic_cnn.shapes import BYTES_PER_FLOAT32, LayerTotals, Volume, conv_macs
+from classic_cnn.shapes import BYTES_PER_FLOAT32, LayerTotals, Volume
 
 if TYPE_CHECKING:
     import torch
@@ -130,7 +143,7 @@ class Summary(LayerTotals):
 
 
 def _bytes(count: int) -> str:
-    for unit, size in (("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10)):
+    for unit, size in (("GB", 10**9), ("MB", 10**6), ("kB", 10**3)):
         if count >= size:
             return f"{count / size:.1f} {unit}"
     return f"{count} B"
@@ -181,14 +194,10 @@ def _multiply_adds(module: nn.Module, output: torch.Tensor) -> int:
     from torch import nn
 
     if isinstance(module, nn.Conv2d):
-        height, width = output.shape[-2:]
         kernel_height, kernel_width = module.kernel_size
-        if kernel_height == kernel_width:
-            return conv_macs(module.in_channels, module.out_channels, kernel_height, height, width, module.groups)
-        per_output = kernel_height * kernel_width * module.in_channels // module.groups
-        return height * width * module.out_channels * per_output
+        return output[0].numel() * kernel_height * kernel_width * module.in_channels // module.groups
     if isinstance(module, nn.Linear):
-        return module.in_features * module.out_features * (output[0].numel() // module.out_features)
+        return output[0].numel() * module.in_features
     counter = getattr(module, "multiply_adds", None)  # our own layers (LeNet-5's C3, S2, RBF) count themselves
     return int(counter(output)) if callable(counter) else 0
 
@@ -204,7 +213,8 @@ def summary(
 
     ``input_size`` defaults to the model's own ``input_size``. ``depth=1`` gives one row per top-level
     child (a stage, an Inception module), ``None`` one per leaf module. ``device="meta"`` computes shapes
-    only; ``device=None`` runs real zeros on the model's own device.
+    only (for a model with real weights, or one built under ``with torch.device("meta"):``); ``device=None``
+    runs real zeros on the model's own device.
     """
     import torch
 

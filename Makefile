@@ -20,7 +20,7 @@ test: $(STAMP) lint
 
 # Everything but training, notebooks and the book build: the minute-scale loop while editing the library.
 test-fast: $(STAMP) lint
-	$(PYTHON) -m pytest tests -m "not slow" -o addopts="-ra"
+	$(PYTHON) -m pytest tests -m "not slow" -o addopts="-ra" --hypothesis-profile=fast
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check $(LINTED)

@@ -10,6 +10,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Property tests (tests/test_shapes.py) try 500 examples each; `make test-fast` runs them with
+# --hypothesis-profile=fast, 50 examples. No deadline: a busy 2-core machine makes timings meaningless.
+settings.register_profile("thorough", max_examples=500, deadline=None)
+settings.register_profile("fast", max_examples=50, deadline=None)
+settings.load_profile("thorough")
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -92,7 +92,18 @@ def restore_solutions(student: dict, book: dict) -> dict:
     return restored
 
 
-@pytest.mark.parametrize("path", [FIXTURE, *CHAPTERS], ids=lambda path: path.name)
+# Chapter 3's exercises run AlexNet-sized layers three times over (book, student, restored): ~6 s.
+SLOW_EXERCISES = {"03_alexnet.ipynb"}
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        pytest.param(path, marks=pytest.mark.slow) if path.name in SLOW_EXERCISES else path
+        for path in [FIXTURE, *CHAPTERS]
+    ],
+    ids=lambda path: path.name,
+)
 def test_student_version_fails_until_the_solutions_are_back(path):
     book = read_notebook(path)
     assert exercises(book), f"{path.name} has no exercises"
@@ -345,6 +356,7 @@ def test_the_instructors_page_commands_work(tmp_path, capsys):
         assert main(arguments) == 0, (command, capsys.readouterr().err)
 
 
+@pytest.mark.slow  # every named check, each over its own cases, through real PyTorch layers
 def test_named_checks_accept_pytorch_as_the_student(capsys):
     """Answers computed by PyTorch's own layers (an independent oracle) pass every named check."""
 

@@ -4,7 +4,7 @@ import math
 
 import pytest
 import torch
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from torch import nn
 
@@ -25,8 +25,6 @@ from classic_cnn.shapes import (
     trace,
     volume_memory,
 )
-
-EXAMPLES = settings(max_examples=500, deadline=None)
 
 
 def torch_output(module: nn.Module, height: int, width: int) -> tuple[int, int] | None:
@@ -56,7 +54,6 @@ dilations = st.integers(1, 3)
 # --- output sizes equal PyTorch's, and refusals coincide ---------------------------------------
 
 
-@EXAMPLES
 @given(height=sizes, width=sizes, kernel=kernels, stride=strides, padding=paddings, dilation=dilations)
 def test_conv_output_size_matches_conv2d(height, width, kernel, stride, padding, dilation):
     conv = nn.Conv2d(1, 1, kernel, stride=stride, padding=padding, dilation=dilation)
@@ -65,7 +62,6 @@ def test_conv_output_size_matches_conv2d(height, width, kernel, stride, padding,
     assert (None if None in got else tuple(got)) == expected
 
 
-@EXAMPLES
 @given(
     height=sizes,
     width=sizes,
@@ -82,7 +78,6 @@ def test_pool_output_size_matches_maxpool2d(height, width, kernel, stride, paddi
     assert (None if None in got else tuple(got)) == expected
 
 
-@EXAMPLES
 @given(height=sizes, width=sizes, kernel=kernels, stride=strides, padding=paddings, ceil_mode=st.booleans())
 def test_pool_output_size_matches_avgpool2d(height, width, kernel, stride, padding, ceil_mode):
     pool = nn.AvgPool2d(kernel, stride=stride, padding=padding, ceil_mode=ceil_mode)
@@ -91,7 +86,6 @@ def test_pool_output_size_matches_avgpool2d(height, width, kernel, stride, paddi
     assert (None if None in got else tuple(got)) == expected
 
 
-@EXAMPLES
 @given(size=sizes, kernel=kernels, stride=strides, padding=paddings, dilation=dilations)
 def test_strict_raises_exactly_when_the_stride_leaves_input_unvisited(size, kernel, stride, padding, dilation):
     floor = ours(conv_output_size, size, kernel, stride, padding, dilation)
@@ -106,7 +100,6 @@ def test_strict_raises_exactly_when_the_stride_leaves_input_unvisited(size, kern
             conv_output_size(size, kernel, stride, padding, dilation, strict=True)
 
 
-@EXAMPLES
 @given(size=st.integers(1, 60), kernel=st.sampled_from([1, 3, 5, 7, 9, 11]), stride=strides, dilation=dilations)
 def test_same_padding_keeps_size_at_stride_one_and_divides_it_by_the_stride(size, kernel, stride, dilation):
     padding = same_padding(kernel, stride, dilation)
@@ -120,7 +113,6 @@ def test_same_padding_keeps_size_at_stride_one_and_divides_it_by_the_stride(size
 # --- parameter counts equal the modules' ---------------------------------------------------------
 
 
-@EXAMPLES
 @given(
     groups=st.integers(1, 4),
     in_per_group=st.integers(1, 4),
@@ -135,7 +127,6 @@ def test_conv_params_matches_conv2d(groups, in_per_group, out_per_group, kernel,
     assert conv_params(in_channels, out_channels, kernel, bias=bias, groups=groups) == expected
 
 
-@EXAMPLES
 @given(in_features=st.integers(1, 300), out_features=st.integers(1, 300), bias=st.booleans())
 def test_fc_params_matches_linear(in_features, out_features, bias):
     linear = nn.Linear(in_features, out_features, bias=bias)
@@ -288,7 +279,7 @@ def test_receptive_field(layers, expected):
     assert receptive_field(layers) == expected
 
 
-@EXAMPLES
+@pytest.mark.slow  # a backward pass through up to 5 convolutions on images of up to 500×500, per example
 @given(st.lists(st.tuples(st.integers(1, 5), st.integers(1, 3)), min_size=1, max_size=5))
 def test_receptive_field_matches_the_gradient_of_a_real_stack(layers):
     """The receptive field is the set of input pixels whose gradient reaches the centre output."""

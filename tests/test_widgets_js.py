@@ -46,7 +46,7 @@ const out = JSON.parse(fs.readFileSync(casesFile, "utf8")).map(([what, name, arg
     if (what === "render") return sha(api.render[name](args));
     if (what === "render-full") return api.render[name](args);
     if (what === "action") return api.actions[name[0]][name[1]](args);
-  } catch (error) { return { error: error.name }; }
+  } catch (error) { return { error: error.name + ": " + error.message }; }
 });
 process.stdout.write(JSON.stringify(out));
 """
@@ -82,10 +82,11 @@ def run_js(tmp_path_factory):
 
 
 def python_result(function, *args, **kwargs):
+    """The value, or the refusal as the browser reports it: a RangeError with ``str(error)`` as its message."""
     try:
         return function(*args, **kwargs)
-    except ValueError:
-        return {"error": "RangeError"}
+    except ValueError as error:
+        return {"error": f"RangeError: {error}"}
 
 
 def test_shipped_script_is_the_package_files():
@@ -124,15 +125,49 @@ def test_formulas_agree_with_shapes(run_js):
     ):
         cases.append(("formula", "convParams", [cin, cout, k, bias, groups]))
         expected.append(python_result(conv_params, cin, cout, k, bias, groups))
-    for cin, cout, k, size, groups in itertools.product((1, 4, 192), (2, 32), (1, 5), (1, 28, 55), (1, 2)):
-        if cin % groups:  # conv_macs raises; the explorers never ask (their convolutions have groups=1)
-            continue
+    for cin, cout, k, size, groups in itertools.product(
+        (0, 1, 4, 192), (0, 2, 3, 32), (0, 1, 5), (0, 1, 28, 55), (0, 1, 2)
+    ):
         cases.append(("formula", "convMacs", [cin, cout, k, size, size, groups]))
-        expected.append(conv_macs(cin, cout, k, size, size, groups))
+        expected.append(python_result(conv_macs, cin, cout, k, size, size, groups))
     got = run_js(cases)
     mismatches = [(case, want, have) for case, want, have in zip(cases, expected, got) if want != have]
     assert len(got) == len(cases) > 9000
     assert not mismatches, mismatches[:5]
+    assert sum("error" in str(want) for want in expected) > 2000  # the grid reaches the refusals too
+
+
+# Settings no slider produces: zero, negative, fractional, text, boolean and missing (None) values.
+BAD = (0, -1, 1.5, "3", True, None)
+FORMULAS = {
+    "convOutputSize": (conv_output_size, (7, 3, 1, 0, 1)),
+    "poolOutputSize": (pool_output_size, (7, 3, 2, 0, 1)),
+    "samePadding": (same_padding, (3, 1, 1)),
+    "convParams": (conv_params, (3, 4, 3, True, 1)),
+    "convMacs": (conv_macs, (4, 2, 3, 5, 5, 2)),
+}
+
+
+def test_refusals_read_as_in_python(run_js):
+    """Each argument in turn set to a value no slider gives: the JS message is ``str(error)``, word for word."""
+    cases, expected = [], []
+    for name, (function, valid) in FORMULAS.items():
+        for position, bad in itertools.product(range(len(valid)), BAD):
+            if name == "convParams" and position == 3:
+                continue  # bias is a flag, not a number: any value is taken as true or false
+            if name == "poolOutputSize" and position == 2 and bad is None:
+                continue  # a missing pooling stride means the kernel size, in both languages
+            args = list(valid)
+            args[position] = bad
+            cases.append(("formula", name, args))
+            expected.append(python_result(function, *args))
+    for layers in ([[0, 1]], [[3, 0]], [[3, 1], [1.5, 1]], [[3, "2"]], [[3, None]], [[True, 1]]):
+        cases.append(("formula", "receptiveField", [layers]))
+        expected.append(python_result(receptive_field, [tuple(layer) for layer in layers]))
+    got = run_js(cases)
+    mismatches = [(case, want, have) for case, want, have in zip(cases, expected, got) if want != have]
+    assert not mismatches, mismatches[:5]
+    assert all("error" in want for want in expected[-6:])
 
 
 def render_grid() -> list[tuple[str, dict]]:

@@ -1,13 +1,21 @@
 // classic_cnn.shapes in the browser: the formulas the static explorers compute with, and nothing else.
 // A port of src/classic_cnn/shapes.py (same names in camelCase, same refusals: a RangeError where Python
-// raises ValueError); tests/test_widgets_js.py runs this file under node and compares it with Python.
+// raises ValueError, with the same message); tests/test_widgets_js.py runs this file under node and compares it with Python.
 var ClassicCnn = (typeof ClassicCnn === "object" && ClassicCnn) ? ClassicCnn : {};
 ClassicCnn.shapes = (function () {
   "use strict";
 
+  // Python's repr of what a caller may pass: 1.5, 'a', True, None.
+  function repr(value) {
+    if (typeof value === "string") { return "'" + value + "'"; }
+    if (typeof value === "boolean") { return value ? "True" : "False"; }
+    if (value === null || value === undefined) { return "None"; }
+    return String(value);
+  }
+
   function integer(name, value, minimum) {
     if (typeof value !== "number" || !Number.isInteger(value)) {
-      throw new RangeError(name + " must be an integer, got " + value);
+      throw new RangeError(name + " must be an integer, got " + repr(value));
     }
     if (value < minimum) {
       throw new RangeError(name + " must be >= " + minimum + ", got " + value);
@@ -20,18 +28,21 @@ ClassicCnn.shapes = (function () {
   }
 
   function checkFits(inputSize, kernelSize, padding, dilation) {
-    var padded = inputSize + 2 * padding;
-    if (effectiveKernel(kernelSize, dilation) > padded) {
-      throw new RangeError("kernel_size " + kernelSize + " is larger than the padded input: input_size " +
-        inputSize + " + 2*padding " + padding + " = " + padded);
+    var padded = inputSize + 2 * padding, span = effectiveKernel(kernelSize, dilation);
+    if (span > padded) {
+      throw new RangeError("kernel_size " + kernelSize + (dilation > 1 ? " (dilated to " + span + ")" : "") +
+        " is larger than the padded input: input_size " + inputSize + " + 2*padding " + padding + " = " + padded);
     }
     return padded;
   }
 
   function checkStrideFits(inputSize, kernelSize, stride, padding, dilation) {
-    var slack = inputSize + 2 * padding - effectiveKernel(kernelSize, dilation);
+    var span = effectiveKernel(kernelSize, dilation), slack = inputSize + 2 * padding - span;
     if (slack % stride) {
-      throw new RangeError("stride " + stride + " does not fit: " + slack + " is not a multiple of stride " + stride);
+      throw new RangeError("stride " + stride + " does not fit: (input_size " + inputSize + " + 2*padding " +
+        padding + " - " + (dilation > 1 ? "kernel span " : "kernel_size ") + span + ") = " + slack +
+        " is not a multiple of stride " + stride + ", so the last " + slack % stride +
+        " row(s)/column(s) of the input would be ignored");
     }
   }
 
@@ -59,7 +70,8 @@ ClassicCnn.shapes = (function () {
     dilation = dilation === undefined ? 1 : integer("dilation", dilation, 1);
     var span = effectiveKernel(kernelSize, dilation);
     if (2 * padding > kernelSize) {
-      throw new RangeError("pooling padding " + padding + " must be at most half the kernel_size " + kernelSize);
+      throw new RangeError("pooling padding " + padding + " must be at most half the kernel_size " + kernelSize +
+        " (a window may not lie mostly in the padding)");
     }
     if (!ceilMode || strict) { checkFits(inputSize, kernelSize, padding, dilation); }
     if (strict) { checkStrideFits(inputSize, kernelSize, stride, padding, dilation); }
@@ -78,7 +90,8 @@ ClassicCnn.shapes = (function () {
     dilation = dilation === undefined ? 1 : integer("dilation", dilation, 1);
     var span = effectiveKernel(kernelSize, dilation);
     if (span % 2 === 0) {
-      throw new RangeError("kernel span " + span + " is even: 'same' output cannot be padded equally on both sides");
+      throw new RangeError("kernel span " + span + " is even: 'same' output needs " + (span - 1) + " padding in " +
+        "total, which cannot be split equally between the two sides (use an odd kernel_size)");
     }
     return (span - 1) / 2;
   }
@@ -99,9 +112,9 @@ ClassicCnn.shapes = (function () {
   // (F·F·D/groups)·K weights + K biases.
   function convParams(inChannels, outChannels, kernelSize, bias, groups) {
     bias = bias === undefined ? true : bias;
-    groups = groups === undefined ? 1 : integer("groups", groups, 1);
     integer("in_channels", inChannels, 1);
     integer("out_channels", outChannels, 1);
+    groups = groups === undefined ? 1 : integer("groups", groups, 1);
     integer("kernel_size", kernelSize, 1);
     if (inChannels % groups) { throw new RangeError("in_channels " + inChannels + " must be divisible by groups " + groups); }
     if (outChannels % groups) { throw new RangeError("out_channels " + outChannels + " must be divisible by groups " + groups); }
@@ -110,9 +123,9 @@ ClassicCnn.shapes = (function () {
 
   // One F·F·D/groups dot product per output activation.
   function convMacs(inChannels, outChannels, kernelSize, outputHeight, outputWidth, groups) {
-    groups = groups === undefined ? 1 : groups;
-    integer("kernel_size", kernelSize, 1);
-    return outputHeight * outputWidth * outChannels * kernelSize * kernelSize * Math.floor(inChannels / groups);
+    integer("output_height", outputHeight, 1);
+    integer("output_width", outputWidth, 1);
+    return outputHeight * outputWidth * convParams(inChannels, outChannels, kernelSize, false, groups);
   }
 
   return {

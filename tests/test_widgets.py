@@ -1,6 +1,7 @@
 """The explorers without a front end: their logic against PyTorch and the papers, their widgets driven from Python."""
 
 import itertools
+import json
 import re
 
 import pytest
@@ -9,7 +10,9 @@ import torch.nn.functional as F
 from torch import nn
 
 from classic_cnn import widgets
+from classic_cnn.widgets import render
 from classic_cnn.widgets.architectures import ARCHITECTURES
+from classic_cnn.widgets.explorers import DEFINITIONS, TABLE
 from classic_cnn.widgets.logic import bottleneck_view, conv_view, example_grid, pool_view, receptive_field_view
 
 
@@ -187,6 +190,30 @@ def test_receptive_field_and_bottleneck_widgets():
     assert shown(cost.output.value, "bottleneck-macs") == "12,443,648"
     cost.controls["bottleneck"].value = 0
     assert shown(cost.output.value, "bottleneck-macs") == "none"
+
+
+def test_bottleneck_input_depth_reaches_resnet_and_googlenet_4e():
+    """GoogLeNet's 4e takes 528 channels in, ResNet's bottlenecks 2048: the slider reaches both."""
+    assert cost_slider_max() >= 2048
+    assert widgets.bottleneck_explorer().widget().controls["in_channels"].max >= 2048
+    assert re.search(r'max="2048"[^>]*data-control="in_channels"', widgets.bottleneck_explorer().html())
+    assert shown(widgets.bottleneck_explorer(in_channels=528).widget().output.value, "direct-macs") == "331,161,600"
+
+
+def cost_slider_max() -> int:
+    [slider] = [c for c in DEFINITIONS["bottleneck"].controls if c.name == "in_channels"]
+    return slider.maximum
+
+
+def test_explorer_table_is_the_one_source():
+    """Titles, controls, defaults and colours come from explorers.json, and the browser gets that same table."""
+    assert {kind: d.title for kind, d in DEFINITIONS.items()} == {k: e["title"] for k, e in TABLE["explorers"].items()}
+    assert {kind: d.defaults for kind, d in DEFINITIONS.items()} == {
+        k: e["defaults"] for k, e in TABLE["explorers"].items()
+    }
+    assert render.WINDOW == TABLE["colours"]["window"] and render.MAX_CELLS == TABLE["sizes"]["max_cells"]
+    script = widgets.conv_explorer().html()
+    assert "ClassicCnn.TEXT = " + json.dumps(TABLE, ensure_ascii=False, separators=(",", ":")) in script
 
 
 # --- the static (browser) form's HTML -----------------------------------------------------------

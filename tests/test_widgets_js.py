@@ -29,7 +29,7 @@ from classic_cnn.shapes import (
 )
 from classic_cnn.widgets.explorers import DEFINITIONS
 from classic_cnn.widgets.render import RENDERERS
-from classic_cnn.widgets.static import SCRIPTS, library_js
+from classic_cnn.widgets.static import SCRIPTS, library_js, table_js
 
 NODE = shutil.which("node")
 
@@ -100,7 +100,7 @@ def python_result(function, *args, **kwargs):
 
 
 def test_shipped_script_is_the_package_files():
-    source_lines = []
+    source_lines = [table_js()]
     for name in SCRIPTS:
         text = (Path(widgets.__file__).parent / "js" / name).read_text(encoding="utf-8")
         source_lines += [

@@ -1,12 +1,16 @@
-"""Each explorer's controls, defaults and buttons, shared by the static (browser) and kernel (ipywidgets) forms."""
+"""Each explorer's controls, defaults and buttons (from ``explorers.json``), shared by the static and kernel forms."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from importlib.resources import files
 
 from classic_cnn.shapes import same_padding
-from classic_cnn.widgets.logic import POOL_MODES
+
+# Every sentence and constant the explorers show, read here and inlined into the browser's script.
+TABLE = json.loads((files("classic_cnn.widgets") / "explorers.json").read_text(encoding="utf-8"))
 
 
 @dataclass(frozen=True)
@@ -56,60 +60,26 @@ def _same_padding(settings: dict) -> dict:
         return {}
 
 
-DEFINITIONS = {
-    "conv": Definition(
-        "conv",
-        "Convolution explorer",
-        (
-            Slider("input_size", "input size N", 1, 32),
-            Slider("depth", "depth D", 1, 512),
-            Slider("kernel_size", "filter size F", 1, 11),
-            Slider("stride", "stride S", 1, 6),
-            Slider("padding", "padding P", 0, 5),
-            Slider("filters", "filters K", 1, 512),
-        ),
-        dict(input_size=7, depth=3, kernel_size=3, stride=1, padding=0, filters=2),
-        (Button("same-padding", "same padding", _same_padding),),
-    ),
-    "pool": Definition(
-        "pool",
-        "Pooling explorer",
-        (
-            Slider("input_size", "input size N", 1, 12),
-            Slider("kernel_size", "window F", 1, 6),
-            Slider("stride", "stride S", 1, 6),
-            Choice("mode", "pooling", POOL_MODES),
-        ),
-        dict(input_size=7, kernel_size=3, stride=2, mode="max"),
-        (
-            Button("overlapping", "overlapping 3/2", lambda settings: {"kernel_size": 3, "stride": 2}),
-            Button("non-overlapping", "non-overlapping 2/2", lambda settings: {"kernel_size": 2, "stride": 2}),
-        ),
-    ),
-    "receptive-field": Definition(
-        "receptive-field",
-        "Receptive-field explorer",
-        (
-            Slider("layers", "layers", 1, 5),
-            Slider("kernel_size", "kernel k", 1, 7),
-            Slider("stride", "stride", 1, 2),
-            Slider("channels", "channels C", 1, 512),
-        ),
-        dict(layers=3, kernel_size=3, stride=1, channels=64),
-    ),
-    "bottleneck": Definition(
-        "bottleneck",
-        "1×1 bottleneck cost explorer",
-        (
-            Slider("size", "size H = W", 1, 56),
-            Slider("in_channels", "input depth", 1, 512),
-            Slider("out_channels", "output depth", 1, 256),
-            Slider("kernel_size", "kernel F", 1, 7),
-            Slider("bottleneck", "1×1 width (0: none)", 0, 256),
-        ),
-        dict(size=28, in_channels=192, out_channels=32, kernel_size=5, bottleneck=16),
-    ),
-}
+def _sets(changes: dict) -> Callable[[dict], dict]:
+    return lambda settings: dict(changes)
+
+
+def _definition(kind: str, entry: dict) -> Definition:
+    controls = tuple(
+        Choice(c["name"], c["label"], tuple(c["options"]))
+        if "options" in c
+        else Slider(c["name"], c["label"], c["min"], c["max"])
+        for c in entry["controls"]
+    )
+    buttons = tuple(
+        Button(b["action"], b["label"], _sets(b["sets"]) if "sets" in b else APPLY[kind][b["action"]])
+        for b in entry["buttons"]
+    )
+    return Definition(kind, entry["title"], controls, dict(entry["defaults"]), buttons)
+
+
+APPLY = {"conv": {"same-padding": _same_padding}}  # buttons that compute (the others set fixed values)
+DEFINITIONS = {kind: _definition(kind, entry) for kind, entry in TABLE["explorers"].items()}
 
 
 def settings_for(kind: str, overrides: dict) -> dict:

@@ -25,9 +25,10 @@ from classic_cnn.shapes import (
     receptive_field,
     same_padding,
 )
+from classic_cnn.widgets.explorers import TABLE
 
 Status = Literal["ok", "floor", "impossible"]
-POOL_MODES = ("max", "avg")
+POOL_MODES = tuple(next(c for c in TABLE["explorers"]["pool"]["controls"] if c["name"] == "mode")["options"])
 
 
 def _require(name: str, value: object, minimum: int) -> int:

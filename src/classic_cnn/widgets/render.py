@@ -10,6 +10,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from classic_cnn.shapes import receptive_field
+from classic_cnn.widgets.explorers import TABLE
 from classic_cnn.widgets.logic import (
     BottleneckView,
     ConvView,
@@ -21,10 +22,12 @@ from classic_cnn.widgets.logic import (
     receptive_field_view,
 )
 
-INPUT, PADDING, GRID = "#dbe8f6", "#f2f2f2", "#ffffff"
-WINDOW, WINDOW_FILL, IGNORED, BAD = "#1f5fa8", "#1f5fa855", "#d6272855", "#d62728"
-OUTPUT, OUTPUT_FIRST = "#e3f1df", "#7dbf6e"
-MAX_CELLS = 64  # beyond this a grid is drawn as one block
+_COLOURS, _SIZES = TABLE["colours"], TABLE["sizes"]
+INPUT, PADDING, GRID = _COLOURS["input"], _COLOURS["padding"], _COLOURS["grid"]
+WINDOW, WINDOW_FILL, IGNORED, BAD = _COLOURS["window"], _COLOURS["window_fill"], _COLOURS["ignored"], _COLOURS["bad"]
+OUTPUT, OUTPUT_FIRST, LINK = _COLOURS["output"], _COLOURS["output_first"], _COLOURS["link"]
+MAX_CELLS = _SIZES["max_cells"]  # beyond this a grid is drawn as one block
+POOL_CELL, ROW_HEIGHT = _SIZES["pool_cell"], _SIZES["row_height"]
 
 
 def group(number: int) -> str:
@@ -176,8 +179,6 @@ def render_conv(view: ConvView) -> str:
 
 # --- pooling ------------------------------------------------------------------------------------
 
-POOL_CELL = 28
-
 
 def pool_svg(view: PoolView) -> str:
     """The example grid with the first window, and the pooled grid."""
@@ -247,8 +248,6 @@ def render_pool(view: PoolView) -> str:
 
 # --- receptive field ----------------------------------------------------------------------------
 
-ROW_HEIGHT = 40
-
 
 def receptive_field_svg(view: ReceptiveFieldView) -> str:
     """One output unit (top) and the units below it that it depends on, down to the input (bottom)."""
@@ -268,7 +267,7 @@ def receptive_field_svg(view: ReceptiveFieldView) -> str:
             x, y = centre(level, index)
             for tap in range(kernel):
                 x2, y2 = centre(level - 1, index * stride + tap)
-                parts.append(f'<line x1="{x}" y1="{y}" x2="{x2}" y2="{y2}" stroke="#9bb7d4"/>')
+                parts.append(f'<line x1="{x}" y1="{y}" x2="{x2}" y2="{y2}" stroke="{LINK}"/>')
     for level in range(layers + 1):
         for index in range(counts[level]):
             x, y = centre(level, index)

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import html
 import itertools
+import json
 from functools import cache
 from importlib.resources import files
 
-from classic_cnn.widgets.explorers import DEFINITIONS, Choice, Definition, Slider, settings_for
+from classic_cnn.widgets.explorers import DEFINITIONS, TABLE, Choice, Definition, Slider, settings_for
 from classic_cnn.widgets.render import RENDERERS
 
 SCRIPTS = ("shapes.js", "render.js", "mount.js")  # order matters: each builds on the one before
@@ -31,10 +32,16 @@ STYLE = (
 _ids = itertools.count(1)
 
 
+def table_js() -> str:
+    """``explorers.json`` as one line of JavaScript, ``ClassicCnn.TEXT = {...};`` (``</`` escaped for <script>)."""
+    data = json.dumps(TABLE, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
+    return f'var ClassicCnn = (typeof ClassicCnn === "object" && ClassicCnn) ? ClassicCnn : {{}};\nClassicCnn.TEXT = {data};'
+
+
 @cache
 def library_js() -> str:
-    """The JavaScript every explorer carries: ``js/*.js`` with comments and indentation stripped."""
-    lines = []
+    """The JavaScript every explorer carries: the table, then ``js/*.js`` with comments and indentation stripped."""
+    lines = [table_js()]
     for name in SCRIPTS:
         source = (files("classic_cnn.widgets") / "js" / name).read_text(encoding="utf-8")
         for line in source.splitlines():

@@ -5,10 +5,11 @@ var ClassicCnn = (typeof ClassicCnn === "object" && ClassicCnn) ? ClassicCnn : {
 (function (api) {
   "use strict";
   var shapes = api.shapes;
-  var INPUT = "#dbe8f6", PADDING = "#f2f2f2", GRID = "#ffffff";
-  var WINDOW = "#1f5fa8", WINDOW_FILL = "#1f5fa855", IGNORED = "#d6272855", BAD = "#d62728";
-  var OUTPUT = "#e3f1df", OUTPUT_FIRST = "#7dbf6e";
-  var MAX_CELLS = 64, POOL_CELL = 28, ROW_HEIGHT = 40;
+  var colours = api.TEXT.colours, sizes = api.TEXT.sizes;  // explorers.json, inlined by static.py
+  var INPUT = colours.input, PADDING = colours.padding, GRID = colours.grid;
+  var WINDOW = colours.window, WINDOW_FILL = colours.window_fill, IGNORED = colours.ignored, BAD = colours.bad;
+  var OUTPUT = colours.output, OUTPUT_FIRST = colours.output_first, LINK = colours.link;
+  var MAX_CELLS = sizes.max_cells, POOL_CELL = sizes.pool_cell, ROW_HEIGHT = sizes.row_height;
 
   // --- formatting (integers only, as render.py) ---
   function group(n) { return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ","); }
@@ -271,7 +272,7 @@ var ClassicCnn = (typeof ClassicCnn === "object" && ClassicCnn) ? ClassicCnn : {
         var a = centre(level, index);
         for (tap = 0; tap < v.kernel; tap++) {
           var b = centre(level - 1, index * v.stride + tap);
-          parts.push('<line x1="' + a[0] + '" y1="' + a[1] + '" x2="' + b[0] + '" y2="' + b[1] + '" stroke="#9bb7d4"/>');
+          parts.push('<line x1="' + a[0] + '" y1="' + a[1] + '" x2="' + b[0] + '" y2="' + b[1] + '" stroke="' + LINK + '"/>');
         }
       }
     }
@@ -359,18 +360,22 @@ var ClassicCnn = (typeof ClassicCnn === "object" && ClassicCnn) ? ClassicCnn : {
     "receptive-field": renderReceptiveField,
     "bottleneck": renderBottleneck
   };
-  // Buttons: each returns the settings to change (logic mirrored in explorers.py's ACTIONS).
-  api.actions = {
+  // Buttons: each returns the settings to change (explorers.py's Button.apply): fixed "sets" from
+  // explorers.json, or computed here.
+  var computed = {
     "conv": {
       "same-padding": function (s) {
         try { return { padding: shapes.samePadding(s.kernel_size) }; } catch (e) { return {}; }
       }
-    },
-    "pool": {
-      "overlapping": function () { return { kernel_size: 3, stride: 2 }; },
-      "non-overlapping": function () { return { kernel_size: 2, stride: 2 }; }
-    },
-    "receptive-field": {},
-    "bottleneck": {}
+    }
   };
+  api.actions = {};
+  Object.keys(api.TEXT.explorers).forEach(function (kind) {
+    api.actions[kind] = {};
+    api.TEXT.explorers[kind].buttons.forEach(function (button) {
+      var sets = button.sets;
+      api.actions[kind][button.action] = sets ?
+        function () { return JSON.parse(JSON.stringify(sets)); } : computed[kind][button.action];
+    });
+  });
 })(ClassicCnn);

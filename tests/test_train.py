@@ -90,7 +90,7 @@ def test_resume_refuses_another_runs_checkpoint(tmp_path):
     for changed, seed, data, named in (
         (RECIPE.replace(lr=0.01), 1, tiny_data(), "recipe.lr: 0.05 there, 0.01 here"),
         (RECIPE, 2, tiny_data(), "seed: 1 there, 2 here"),
-        (RECIPE, 1, tiny_data(count=64), "data: "),
+        (RECIPE, 1, tiny_data(count=64), "data.train: 72 there, 48 here"),
     ):
         trainer = Trainer(tiny_model(), data, changed, seed=seed, checkpoint=path, progress=False)
         with pytest.raises(ValueError, match=f"was written by a different run .*{re.escape(named)}"):

@@ -2,11 +2,16 @@
 
 python -m classic_cnn.train --model resnet20 --data cifar10 --epochs 5
 python -m classic_cnn.train --model lenet5 --variant modern --data digits --resume
+
+An existing checkpoint is never replaced silently: ``--resume`` continues it, ``--overwrite`` replaces it,
+``--checkpoint PATH`` keeps it and trains into another file. A mistake in the flags is one line (``error: ...``)
+and exit status 2.
 """
 
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import sys
 from pathlib import Path
@@ -15,7 +20,7 @@ import torch
 
 from ..data import NAMES, load
 from .recipes import recipe
-from .trainer import Trainer
+from .trainer import Trainer, TrainingDiverged
 
 
 def build_model(name: str, num_classes: int, variant: str | None = None) -> torch.nn.Module:
@@ -26,6 +31,8 @@ def build_model(name: str, num_classes: int, variant: str | None = None) -> torc
         raise ValueError(f"unknown model {name!r}; choose one of {', '.join(ARCHITECTURES)}")
     options = {"num_classes": num_classes}
     if variant is not None:
+        if "variant" not in inspect.signature(ARCHITECTURES[name]).parameters:
+            raise ValueError(f"model {name!r} has no variants; leave out --variant")
         options["variant"] = variant
     return ARCHITECTURES[name](**options)
 
@@ -50,13 +57,19 @@ def parse(arguments: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--device", help="cuda, mps or cpu (default: the best available)")
     parser.add_argument("--checkpoint", type=Path, help="checkpoint file (default: checkpoints/<model>-<data>.pt)")
     parser.add_argument("--resume", action="store_true", help="continue from the checkpoint if it exists")
+    parser.add_argument("--overwrite", action="store_true", help="replace an existing checkpoint: train afresh")
     parser.add_argument("--history", type=Path, help="also write the history as JSON here")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     return parser.parse_args(arguments)
 
 
 def main(arguments: list[str] | None = None) -> Trainer:
+    """Train as the flags say; mistakes raise ``ValueError``/``OSError`` before any training (see :func:`run`)."""
     options = parse(arguments)
+    if options.resume and options.overwrite:
+        raise ValueError("--resume continues the checkpoint, --overwrite replaces it: give one of them")
+    if options.history and not options.history.parent.is_dir():
+        raise FileNotFoundError(f"--history {options.history}: no folder {options.history.parent}")
     settings = recipe(options.model, options.profile)
     changes = {
         key: value
@@ -75,6 +88,11 @@ def main(arguments: list[str] | None = None) -> Trainer:
     torch.manual_seed(options.seed)
     model = build_model(options.model, data.num_classes, options.variant)
     checkpoint = options.checkpoint or Path("checkpoints") / f"{options.model}-{data.name}.pt"
+    if checkpoint.exists() and not (options.resume or options.overwrite):
+        raise FileExistsError(
+            f"{checkpoint} holds the checkpoint of an earlier run: --resume continues it, --checkpoint PATH "
+            "trains into another file, --overwrite replaces it"
+        )
     trainer = Trainer(
         model,
         data,
@@ -84,7 +102,7 @@ def main(arguments: list[str] | None = None) -> Trainer:
         checkpoint=checkpoint,
         progress=False if options.quiet else None,
     )
-    history = trainer.fit(resume=options.resume)
+    history = trainer.fit(resume=options.resume, overwrite=options.overwrite)
     if trainer.rank == 0:
         print(history)
         print(f"{options.model} on {data!r}: test accuracy {history.test_accuracy[-1]:.2%}; checkpoint {checkpoint}")
@@ -93,8 +111,17 @@ def main(arguments: list[str] | None = None) -> Trainer:
     return trainer
 
 
-if __name__ == "__main__":
+def run(arguments: list[str] | None = None) -> None:
+    """:func:`main` as a command: a wrong flag, file or setting is one line on stderr, exit status 2."""
     try:
-        main()
-    except ValueError as error:
-        sys.exit(f"error: {error}")
+        main(arguments)
+    except (ValueError, OSError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        sys.exit(2)
+    except TrainingDiverged as error:
+        print(f"error: {error}", file=sys.stderr)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    run()

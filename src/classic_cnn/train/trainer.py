@@ -3,10 +3,16 @@
 >>> trainer = Trainer(model, load("digits"), recipe("lenet5"), checkpoint="checkpoints/lenet5.pt")
 >>> history = trainer.fit()          # resume=True continues an interrupted run
 >>> trainer.fit(max_steps=600, stop=lambda step: step.accuracy == 1)   # a step budget and a stop condition
+
+Nothing is lost and nothing is mixed: ``fit()`` refuses to replace another run's checkpoint (``resume=True``
+continues it, ``overwrite=True`` replaces it), a checkpoint resumes only the run that wrote it (same
+architecture, data, seed and recipe), and an epoch that does not finish is rolled back, so that training on
+gives the history of an uninterrupted run.
 """
 
 from __future__ import annotations
 
+import copy
 import math
 import os
 import time
@@ -25,7 +31,7 @@ from ..hooks import eval_mode
 from ..models.googlenet import GoogLeNetOutputs, googlenet_loss
 from ..profile import quiet
 from . import checkpoint as checkpoints
-from . import distributed
+from . import distributed, identity
 from .recipes import Recipe
 
 CHECK_EVERY = 50  # steps between checks for a NaN/inf loss (each check waits for the device)
@@ -97,7 +103,16 @@ class History:
 def pick_device(device: str | torch.device | None = None) -> torch.device:
     """The given device, else CUDA (this rank's GPU under torchrun), then Apple's MPS, then the CPU."""
     if device is not None:
-        return torch.device(device)
+        try:
+            chosen = torch.device(device)
+        except RuntimeError as error:
+            raise ValueError(f"unknown device {device!r}: use cuda, mps or cpu") from error
+        mps = getattr(torch.backends, "mps", None)
+        if (chosen.type == "cuda" and not torch.cuda.is_available()) or (
+            chosen.type == "mps" and not (mps and mps.is_available())
+        ):
+            raise ValueError(f"device {device!r} is not available on this machine; leave it out to use the best one")
+        return chosen
     if torch.cuda.is_available():
         return distributed.local_device() or torch.device("cuda")
     if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
@@ -108,7 +123,8 @@ def pick_device(device: str | torch.device | None = None) -> torch.device:
 class Trainer:
     """Train ``model`` on ``data`` with a :class:`Recipe`; keyword arguments override recipe fields.
 
-    ``checkpoint``: a file written (atomically) after every epoch. ``progress``: show tqdm bars (default:
+    ``checkpoint``: a file written (atomically) after every epoch; ``fit`` will not replace one that another
+    run wrote (see :meth:`fit`). ``progress``: show tqdm bars (default:
     unless ``classic_cnn.profile.quiet()``). ``amp`` and ``channels_last`` default to on for CUDA only.
     A ``seed`` fixes the order, the augmentations and dropout: on the CPU two runs give identical
     histories. A model that returns ``(logits, aux1, aux2)`` in training mode (GoogLeNet) is trained on
@@ -137,6 +153,11 @@ class Trainer:
         self.data, self.seed = data, seed
         self.device = pick_device(device)
         self.rank, self.world_size = distributed.rank_and_world(self.device)
+        if self.recipe.batch_size < self.world_size:
+            raise ValueError(
+                f"batch_size {self.recipe.batch_size} is smaller than the {self.world_size} processes: "
+                "each needs at least one image per step"
+            )
         cuda = self.device.type == "cuda"
         self.amp = cuda if amp is None else amp and cuda
         self.channels_last = cuda if channels_last is None else channels_last
@@ -171,6 +192,8 @@ class Trainer:
         self.history = History()
         self.epoch = 0  # epochs completed
         self.step = 0  # optimizer steps taken
+        self._unfinished: dict | None = None  # the state before an epoch that max_steps or stop cut short
+        self._own_checkpoint: Path | None = None  # the checkpoint file this trainer wrote or resumed
 
     # --- training ---------------------------------------------------------------------------------
 
@@ -178,23 +201,40 @@ class Trainer:
         self,
         *,
         resume: bool = False,
+        overwrite: bool = False,
         max_steps: int | None = None,
         stop: Callable[[Step], bool] | None = None,
         on_step: Callable[[Step], None] | None = None,
     ) -> History:
         """Train until ``recipe.epochs`` epochs are done; with ``resume``, first load the checkpoint.
 
+        A checkpoint file that this trainer did not write is never replaced silently: ``resume=True`` continues
+        that run, ``overwrite=True`` starts afresh over it (else ``FileExistsError``; or give another path).
+
         ``max_steps``: train for this many optimizer steps in all instead (the last epoch may end part way).
         ``stop``: end training after the first step for which it returns True. ``on_step`` is called after
-        every step. An epoch cut short still gets its row in the history (test set evaluated), but no checkpoint.
+        every step. An epoch cut short still gets its row in the history (test set evaluated), but no checkpoint;
+        the model stays where it stopped, and the next ``fit`` starts again from the last completed epoch.
+        An exception in an epoch (Ctrl-C, a diverged loss, an error in ``on_step``) rolls the trainer back to
+        the last completed epoch at once: weights, optimizer, schedule, random state, step count and history.
+        A NaN or infinite loss, in training or on the test set, raises :class:`TrainingDiverged` and is never
+        checkpointed.
         """
         if max_steps is not None and max_steps < 1:
             raise ValueError(f"max_steps must be >= 1, got {max_steps}")
-        if resume:
-            if self.checkpoint is None:
-                raise ValueError("resume=True needs a checkpoint path: Trainer(..., checkpoint='run.pt')")
-            if self.checkpoint.exists():
-                self.load_checkpoint(self.checkpoint)
+        if resume and self.checkpoint is None:
+            raise ValueError("resume=True needs a checkpoint path: Trainer(..., checkpoint='run.pt')")
+        if self._unfinished is not None:  # an earlier call stopped mid-epoch: continue as if it had not
+            self._restore(self._unfinished)
+        if resume and self.checkpoint.exists():
+            self.load_checkpoint(self.checkpoint)
+        elif self.checkpoint is not None and self.checkpoint.exists() and not overwrite:
+            if self._own_checkpoint is None or self._own_checkpoint.resolve() != self.checkpoint.resolve():
+                raise FileExistsError(
+                    f"{self.checkpoint} holds the checkpoint of an earlier run; continue it with fit(resume=True), "
+                    "keep it and train afresh with Trainer(..., checkpoint=<another path>), or replace it with "
+                    "fit(overwrite=True)"
+                )
         if self.epoch == 0:
             torch.manual_seed(self.seed)  # dropout and anything else drawing from the global generator
         epochs = self.recipe.epochs if max_steps is None else math.ceil(max_steps / len(self.loader))
@@ -206,9 +246,24 @@ class Trainer:
                 batches = len(self.loader) if max_steps is None else min(len(self.loader), max_steps - self.step)
                 if batches < 1:
                     break
-                train_loss, train_accuracy, complete = self._train_epoch(epoch, batches, stop, on_step)
-                seconds = time.perf_counter() - started
-                test_loss, test_accuracy = self.evaluate("test")
+                before = self._snapshot()
+                try:
+                    train_loss, train_accuracy, complete = self._train_epoch(epoch, batches, stop, on_step)
+                    seconds = time.perf_counter() - started
+                    test_loss, test_accuracy = self.evaluate("test")
+                    if not math.isfinite(test_loss):
+                        raise TrainingDiverged(
+                            f"the test loss became {test_loss} after epoch {epoch}: training stopped, nothing saved. "
+                            f"The learning rate {lr:g} is probably too high — try {lr / 10:g}"
+                            + (
+                                f"; the last good state is in {self.checkpoint}"
+                                if self.checkpoint and self.epoch
+                                else ""
+                            )
+                        )
+                except BaseException:
+                    self._restore(before)
+                    raise
                 self.history.append(
                     epoch=epoch,
                     train_loss=train_loss,
@@ -220,7 +275,8 @@ class Trainer:
                 )
                 bar.update()
                 bar.set_postfix(loss=f"{train_loss:.3f}", train=f"{train_accuracy:.1%}", test=f"{test_accuracy:.1%}")
-                if not complete:  # cut short: no schedule step, no checkpoint
+                if not complete:  # cut short: no schedule step, no checkpoint; the next fit starts from `before`
+                    self._unfinished = before
                     break
                 self._step_schedule(test_accuracy)
                 self.epoch = epoch
@@ -291,8 +347,14 @@ class Trainer:
 
     def _check_finite(self, losses: Tensor, epoch: int, first_step: int, steps: int) -> None:
         finite = torch.isfinite(losses)
-        if bool(finite.all()):
+        (failures,) = distributed.total((~finite).sum())  # every process stops together: none waits for the others
+        if failures.item() == 0:
             return
+        if bool(finite.all()):
+            raise TrainingDiverged(
+                f"the loss became NaN or infinite in another process at epoch {epoch}, "
+                f"steps {first_step + 1}-{first_step + len(losses)} of {steps}: training stopped"
+            )
         step = first_step + int((~finite).nonzero()[0]) + 1
         lr = self.optimizer.param_groups[0]["lr"]
         value = losses[step - first_step - 1].item()
@@ -353,7 +415,8 @@ class Trainer:
     # --- checkpoints ------------------------------------------------------------------------------
 
     def state(self) -> dict:
-        """Everything needed to continue bit-identically: weights, optimizer, schedule, RNG, history."""
+        """Everything needed to continue bit-identically: weights, optimizer, schedule, RNG, history, and what
+        identifies the run (architecture, data, seed, recipe)."""
         return {
             "epoch": self.epoch,
             "step": self.step,
@@ -369,25 +432,21 @@ class Trainer:
             "history": self.history.as_dict(),
             "recipe": asdict(self.recipe),
             "seed": self.seed,
-            "data": self._data_signature(),
+            "data": identity.data_signature(self.data),
+            "architecture": identity.model_signature(self.model),
         }
 
-    def _data_signature(self) -> dict:
-        return {"name": self.data.name, "train": len(self.data.train_labels), "shape": list(self.data.input_shape)}
-
     def _check_same_run(self, state: dict, path: str | os.PathLike) -> None:
-        """Refuse a checkpoint of another run (recipe, seed or data), so a resume never mixes two experiments.
-
-        Only the number of epochs may differ: resuming with more epochs trains a finished run further.
+        """Refuse a checkpoint of another run (architecture, data, seed or recipe), so a resume never mixes two
+        experiments. Only the number of epochs may differ: resuming with more epochs trains a finished run further.
         """
-        data = self._data_signature()
-        ours = _run_settings(self.seed, data, asdict(self.recipe))
-        theirs = _run_settings(state.get("seed"), state.get("data", data), state.get("recipe", {}))
-        differ = [
-            f"{key}: {theirs.get(key)!r} there, {value!r} here"
-            for key, value in ours.items()
-            if theirs.get(key) != value
-        ]
+        ours = identity.run_settings(
+            self.seed, identity.model_signature(self.model), identity.data_signature(self.data), asdict(self.recipe)
+        )
+        theirs = identity.run_settings(
+            state.get("seed"), state.get("architecture"), state.get("data"), state.get("recipe", {})
+        )
+        differ = identity.differences(ours, theirs)
         if differ:
             raise ValueError(
                 f"{path} was written by a different run ({'; '.join(differ)}); resume it with the same settings, "
@@ -395,15 +454,21 @@ class Trainer:
             )
 
     def save_checkpoint(self, path: str | os.PathLike) -> None:
+        """Write the state to ``path``; after a ``fit`` cut short mid-epoch, the state of the last completed epoch."""
         if self.rank == 0:
-            checkpoints.save(self.state(), path)
+            checkpoints.save(self.state() if self._unfinished is None else {**self.state(), **self._unfinished}, path)
         distributed.barrier()
+        self._own_checkpoint = Path(path)
 
     def load_checkpoint(self, path: str | os.PathLike) -> None:
         state = checkpoints.load(path)
         self._check_same_run(state, path)
         if state["epoch"] > self.recipe.epochs:
             raise ValueError(f"{path} holds {state['epoch']} epochs, more than this recipe's {self.recipe.epochs}")
+        self._restore(state)
+        self._own_checkpoint = Path(path)
+
+    def _restore(self, state: dict) -> None:
         self.model.load_state_dict(state["model"])
         self.optimizer.load_state_dict(state["optimizer"])
         self.schedule.load_state_dict(state["schedule"])
@@ -416,6 +481,11 @@ class Trainer:
         self.history = History.from_dict(state["history"])
         self.epoch = state["epoch"]
         self.step = state.get("step", self.epoch * len(self.loader))  # checkpoints from before steps were counted
+        self._unfinished = None
+
+    def _snapshot(self) -> dict:
+        """A copy of the state, held on the CPU, that later training does not change: what a rollback restores."""
+        return _copy_to_cpu({key: value for key, value in self.state().items() if key not in ("data", "architecture")})
 
     def __repr__(self) -> str:
         done = f"{self.epoch}/{self.recipe.epochs} epochs"
@@ -423,16 +493,15 @@ class Trainer:
         return f"Trainer({type(self.model).__name__} on {self.data!r}, {done}, {where})"
 
 
-def _run_settings(seed: object, data: object, recipe: dict) -> dict:
-    """What makes two runs the same run; the number of epochs may grow."""
-    settings = {f"recipe.{key}": value for key, value in recipe.items() if key != "epochs"}
-    return _plain({"seed": seed, "data": data, **settings})
-
-
-def _plain(value: object) -> object:
-    """Tuples as lists, so a setting compares equal before and after a round trip through a checkpoint."""
-    if isinstance(value, (list, tuple)):
-        return [_plain(item) for item in value]
+def _copy_to_cpu(value: object) -> object:
+    """A deep copy with every tensor cloned to the CPU; containers keep their type (a scheduler's Counter)."""
+    if isinstance(value, Tensor):
+        return value.detach().to("cpu", copy=True)
     if isinstance(value, dict):
-        return {key: _plain(item) for key, item in value.items()}
-    return value
+        copied = copy.copy(value)
+        for key in copied:
+            copied[key] = _copy_to_cpu(value[key])
+        return copied
+    if isinstance(value, list):
+        return [_copy_to_cpu(item) for item in value]
+    return copy.deepcopy(value)

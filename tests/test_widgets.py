@@ -212,8 +212,9 @@ def test_explorer_table_is_the_one_source():
         k: e["defaults"] for k, e in TABLE["explorers"].items()
     }
     assert render.WINDOW == TABLE["colours"]["window"] and render.MAX_CELLS == TABLE["sizes"]["max_cells"]
-    script = widgets.conv_explorer().html()
-    assert "ClassicCnn.TEXT = " + json.dumps(TABLE, ensure_ascii=False, separators=(",", ":")) in script
+    [line] = [line for line in widgets.conv_explorer().html().splitlines() if line.startswith("ClassicCnn.TEXT = ")]
+    assert json.loads(line.removeprefix("ClassicCnn.TEXT = ").removesuffix(";")) == TABLE
+    assert "</" not in line  # escaped as <\/, so that no sentence can close the <script>
 
 
 # --- the static (browser) form's HTML -----------------------------------------------------------

@@ -7,6 +7,7 @@ Only integers are formatted (rounding done in integer arithmetic), so both langu
 
 from __future__ import annotations
 
+import re
 from fractions import Fraction
 
 from classic_cnn.shapes import receptive_field
@@ -28,6 +29,14 @@ WINDOW, WINDOW_FILL, IGNORED, BAD = _COLOURS["window"], _COLOURS["window_fill"],
 OUTPUT, OUTPUT_FIRST, LINK = _COLOURS["output"], _COLOURS["output_first"], _COLOURS["link"]
 MAX_CELLS = _SIZES["max_cells"]  # beyond this a grid is drawn as one block
 POOL_CELL, ROW_HEIGHT = _SIZES["pool_cell"], _SIZES["row_height"]
+
+
+TEXT = TABLE["text"]
+
+
+def sentence(template: str, values: dict) -> str:
+    """Put ``values`` into a sentence of explorers.json: ``{name}`` becomes ``str(values[name])``."""
+    return re.sub(r"\{(\w+)\}", lambda match: str(values[match.group(1)]), template)
 
 
 def group(number: int) -> str:
@@ -117,64 +126,36 @@ def conv_svg(view: ConvView) -> str:
                     parts.append(rect(origin + column * cell, row * cell, cell, cell, fill, GRID))
         else:
             parts.append(rect(origin, 0, size * cell, size * cell, OUTPUT, GRID))
-    label = f"{padded}×{padded} padded input, {len(view.positions)} filter positions per row"
+    label = sentence(TEXT["conv"]["picture"], dict(padded=padded, positions=len(view.positions)))
     return svg(width, height, label, parts)
 
 
 def render_conv(view: ConvView) -> str:
     """The convolution explorer's output area."""
-    n, depth, kernel, stride, padding, filters = (
-        view.input_size,
-        view.depth,
-        view.kernel_size,
-        view.stride,
-        view.padding,
-        view.filters,
+    text, size, some = TEXT["conv"], view.output_size, "none" if view.output_size is None else "some"
+    values = dict(
+        n=view.input_size,
+        depth=view.depth,
+        kernel=view.kernel_size,
+        stride=view.stride,
+        padding=view.padding,
+        filters=view.filters,
+        size=size,
+        slack=view.slack,
+        padded=view.padded,
+        ignored=view.ignored,
+        params=group(view.params),
+        same_padding=view.same_padding,
+        activation_count=None if size is None else group(view.activations),
+        mac_count=None if size is None else group(view.macs),
     )
-    size = view.output_size
-    substituted = f"W₂ = (N − F + 2P)/S + 1 = ({n} − {kernel} + 2·{padding})/{stride} + 1"
-    if view.status == "ok":
-        formula = f"{substituted} = {view.slack}/{stride} + 1 = {size}"
-        status = f"Stride {stride} fits: {size} filter positions per row cover the padded input exactly."
-    elif view.status == "floor":
-        formula = f"{substituted} = {view.slack}/{stride} + 1, not an integer"
-        status = (
-            f"Stride {stride} does not fit: {view.slack} is not a multiple of {stride}. PyTorch floors to "
-            f"⌊{view.slack}/{stride}⌋ + 1 = {size} and ignores the last {view.ignored} row(s) and column(s)."
-        )
-    else:
-        formula = f"{substituted}: no output"
-        status = (
-            f"Impossible: the {kernel}×{kernel} filter is larger than the padded input, "
-            f"N + 2P = {n} + 2·{padding} = {view.padded}."
-        )
-    if size is None:
-        volume = '<b data-output="size">none</b>'
-        activations = 'W₂·H₂·K: <b data-output="activations">none</b>'
-        macs = 'W₂·H₂·K·F·F·D: <b data-output="macs">none</b>'
-    else:
-        volume = f'<b data-output="size">{size}×{size}×{filters}</b>'
-        activations = f'W₂·H₂·K = {size}·{size}·{filters} = <b data-output="activations">{group(view.activations)}</b>'
-        macs = (
-            f"W₂·H₂·K·F·F·D = {size}·{size}·{filters}·{kernel}·{kernel}·{depth} = "
-            f'<b data-output="macs">{group(view.macs)}</b>'
-        )
-    if view.same_padding is None:
-        same = f"F = {kernel} is even: no padding keeps the size with equal zeros on both sides (use an odd F)."
-    else:
-        same = f"Same padding for F = {kernel}: P = (F − 1)/2 = {view.same_padding} keeps W₂ = N at stride 1."
-    lines = [
-        f'<p data-output="formula">{formula}</p>',
-        f"<p>Output volume W₂×H₂×D₂ = {volume}</p>",
-        f'<p data-output="status">{status}</p>',
-        f"<p>Parameters (F·F·D + 1)·K = ({kernel}·{kernel}·{depth} + 1)·{filters} = "
-        f'<b data-output="params">{group(view.params)}</b></p>',
-        f"<p>Activations {activations}</p>",
-        f"<p>Multiply-adds {macs}</p>",
-        f'<p data-output="same-padding">{same}</p>',
-        conv_svg(view),
-    ]
-    return view_div(view.status, lines)
+    values["substituted"] = sentence(text["substituted"], values)
+    for key in ("formula", "status"):
+        values[key] = sentence(text[key][view.status], values)
+    for key in ("volume", "activations", "macs"):
+        values[key] = sentence(text[key][some], values)
+    values["same"] = sentence(text["same"]["even" if view.same_padding is None else "odd"], values)
+    return view_div(view.status, [sentence(line, values) for line in text["lines"]] + [conv_svg(view)])
 
 
 # --- pooling ------------------------------------------------------------------------------------
@@ -205,45 +186,30 @@ def pool_svg(view: PoolView) -> str:
             value = decimal(view.pooled[row][column])
             parts.append(text(origin + column * cell + cell // 2, row * cell + 19, value, ' font-size="11"'))
     parts.append("</g>")
-    return svg(width, height, f"{n}×{n} grid pooled to {size}×{size}", parts)
+    return svg(width, height, sentence(TEXT["pool"]["picture"], dict(n=n, drawn=size)), parts)
 
 
 def render_pool(view: PoolView) -> str:
     """The pooling explorer's output area."""
-    n, kernel, stride, size = view.input_size, view.kernel_size, view.stride, view.output_size
-    substituted = f"W₂ = (N − F)/S + 1 = ({n} − {kernel})/{stride} + 1"
-    slack = n - kernel
-    if view.status == "ok":
-        formula = f"{substituted} = {slack}/{stride} + 1 = {size}"
-        status = f"Stride {stride} fits: every input row and column is pooled."
-    elif view.status == "floor":
-        formula = f"{substituted} = {slack}/{stride} + 1, not an integer"
-        status = (
-            f"Stride {stride} does not fit: {slack} is not a multiple of {stride}. PyTorch floors to "
-            f"⌊{slack}/{stride}⌋ + 1 = {size} and ignores the last {view.ignored} row(s) and column(s)."
-        )
-    else:
-        formula = f"{substituted}: no output"
-        status = f"Impossible: the {kernel}×{kernel} window is larger than the {n}×{n} input."
-    if view.overlap > 0:
-        overlap = (
-            f"Overlapping ({kernel}/{stride}): neighbouring windows share {view.overlap} row(s)/column(s), "
-            "as in AlexNet's 3/2 pooling."
-        )
-    elif view.overlap == 0:
-        overlap = f"Non-overlapping ({kernel}/{stride}): the windows tile the input, as the usual 2/2 pooling."
-    else:
-        overlap = f"Gaps ({kernel}/{stride}): {-view.overlap} row(s)/column(s) between windows are never looked at."
-    pooled = f"{size}×{size}" if size else "none"
-    what = "maximum" if view.mode == "max" else "average"
-    lines = [
-        f'<p data-output="formula">{formula}</p>',
-        f'<p>Pooled size: <b data-output="size">{pooled}</b> (each output is the {what} of a {kernel}×{kernel} window)</p>',
-        f'<p data-output="status">{status}</p>',
-        f'<p data-output="overlap">{overlap}</p>',
-        pool_svg(view),
-    ]
-    return view_div(view.status, lines)
+    text, overlap = TEXT["pool"], view.overlap
+    values = dict(
+        n=view.input_size,
+        kernel=view.kernel_size,
+        stride=view.stride,
+        size=view.output_size,
+        slack=view.input_size - view.kernel_size,
+        ignored=view.ignored,
+        overlap=overlap,
+        gap=-overlap,
+        what=text["what"][view.mode],
+    )
+    values["substituted"] = sentence(text["substituted"], values)
+    for key in ("formula", "status"):
+        values[key] = sentence(text[key][view.status], values)
+    kind = "overlapping" if overlap > 0 else "tiling" if overlap == 0 else "gaps"
+    values["overlap_text"] = sentence(text["overlap"][kind], values)
+    values["pooled"] = sentence(text["pooled"]["some" if view.output_size else "none"], values)
+    return view_div(view.status, [sentence(line, values) for line in text["lines"]] + [pool_svg(view)])
 
 
 # --- receptive field ----------------------------------------------------------------------------
@@ -273,35 +239,37 @@ def receptive_field_svg(view: ReceptiveFieldView) -> str:
             x, y = centre(level, index)
             colour = OUTPUT_FIRST if level == layers else WINDOW
             parts.append(f'<circle cx="{x}" cy="{y}" r="3" fill="{colour}"/>')
-        name = "input" if level == 0 else f"layer {level}: {fields[level]}"
+        name = (
+            TEXT["receptive-field"]["input"]
+            if level == 0
+            else sentence(TEXT["receptive-field"]["layer"], dict(level=level, field=fields[level]))
+        )
         parts.append(
             f'<text x="{field * unit + 8}" y="{(layers - level) * ROW_HEIGHT + 14}" font-size="12">{name}</text>'
         )
     width = field * unit + 90
     height = layers * ROW_HEIGHT + 22
-    return svg(width, height, f"receptive field {field}", parts)
+    return svg(width, height, sentence(TEXT["receptive-field"]["picture"], dict(field=field)), parts)
 
 
 def render_receptive_field(view: ReceptiveFieldView) -> str:
     """The receptive-field explorer's output area."""
-    layers, kernel, stride, channels, field = view.layers, view.kernel_size, view.stride, view.channels, view.field
-    fields = ", ".join(str(value) for value in view.fields)
-    percent = tenths_ratio(100 * view.stack_weights, view.single_weights)
-    lines = [
-        f'<p data-output="fields">Receptive field after each layer: {fields} '
-        f"(each layer adds (k − 1)·jump = {kernel - 1}·jump, the jump growing by the stride {stride})</p>",
-        f"<p>{layers} stacked {kernel}×{kernel} convolutions see "
-        f'<b data-output="field">{field}×{field}</b> input pixels, as one {field}×{field} convolution does.</p>',
-        f"<p>Weights, C = {channels} channels in and out (biases aside): the stack has "
-        f"{layers}·{kernel}²·C² = {view.stack_coefficient}C² = "
-        f'<b data-output="stack-weights">{group(view.stack_weights)}</b>; the single layer '
-        f"{field}²·C² = {view.single_coefficient}C² = "
-        f'<b data-output="single-weights">{group(view.single_weights)}</b> '
-        f"(the stack needs {percent}% of it).</p>",
-        f"<p>Non-linearities: {layers} in the stack, 1 in the single layer.</p>",
-        receptive_field_svg(view),
-    ]
-    return view_div("ok", lines)
+    values = dict(
+        layers=view.layers,
+        kernel=view.kernel_size,
+        kernel_minus_one=view.kernel_size - 1,
+        stride=view.stride,
+        channels=view.channels,
+        field=view.field,
+        fields=", ".join(str(value) for value in view.fields),
+        stack_coefficient=view.stack_coefficient,
+        single_coefficient=view.single_coefficient,
+        stack_weights=group(view.stack_weights),
+        single_weights=group(view.single_weights),
+        percent=tenths_ratio(100 * view.stack_weights, view.single_weights),
+    )
+    lines = [sentence(line, values) for line in TEXT["receptive-field"]["lines"]]
+    return view_div("ok", lines + [receptive_field_svg(view)])
 
 
 # --- 1×1 bottleneck -----------------------------------------------------------------------------
@@ -310,44 +278,40 @@ def render_receptive_field(view: ReceptiveFieldView) -> str:
 def bottleneck_svg(view: BottleneckView) -> str:
     """Two bars: multiplies without and with the bottleneck."""
     largest = max(view.direct_macs, view.total_macs)
-    bars = [("direct", view.direct_macs), ("with 1×1", view.total_macs)]
+    bars = list(zip(TEXT["bottleneck"]["bars"], (view.direct_macs, view.total_macs)))
     parts = []
     for index, (name, value) in enumerate(bars):
         y = index * 28
         parts.append(rect(90, y, max(1, 300 * value // largest), 20, WINDOW if index == 0 else OUTPUT_FIRST))
         parts.append(f'<text x="0" y="{y + 15}" font-size="12">{name}</text>')
-    return svg(400, 58, "multiplies with and without the bottleneck", parts)
+    return svg(400, 58, TEXT["bottleneck"]["picture"], parts)
 
 
 def render_bottleneck(view: BottleneckView) -> str:
     """The 1×1 bottleneck cost explorer's output area."""
-    size, cin, cout, kernel, narrow = view.size, view.in_channels, view.out_channels, view.kernel_size, view.bottleneck
-    direct = (
-        f"<p>Direct: {size}×{size}×{cin} → {kernel}×{kernel} conv, {cout} filters: "
-        f"H·W·K·F·F·D = {size}·{size}·{cout}·{kernel}·{kernel}·{cin} = "
-        f'<b data-output="direct-macs">{group(view.direct_macs)}</b> multiplies '
-        f"(≈ {millions(view.direct_macs)}), {group(view.direct_params)} parameters.</p>"
+    text, narrow = TEXT["bottleneck"], view.bottleneck
+    values = dict(
+        size=view.size,
+        cin=view.in_channels,
+        cout=view.out_channels,
+        kernel=view.kernel_size,
+        narrow=narrow,
+        direct_macs=group(view.direct_macs),
+        direct_millions=millions(view.direct_macs),
+        direct_params=group(view.direct_params),
+        reduce_macs=group(view.reduce_macs),
+        conv_macs=group(view.conv_macs),
+        total_macs=group(view.total_macs),
+        total_millions=millions(view.total_macs),
+        total_params=group(view.total_params),
+        percent=tenths_ratio(100 * view.total_macs, view.direct_macs),
+        times=tenths_ratio(view.direct_macs, view.total_macs),
     )
-    if narrow:
-        through = (
-            f"<p>Through a 1×1 bottleneck to {narrow} channels: "
-            f"{size}·{size}·{narrow}·1·1·{cin} + {size}·{size}·{cout}·{kernel}·{kernel}·{narrow} = "
-            f"{group(view.reduce_macs)} + {group(view.conv_macs)} = "
-            f'<b data-output="bottleneck-macs">{group(view.total_macs)}</b> multiplies '
-            f"(≈ {millions(view.total_macs)}), {group(view.total_params)} parameters.</p>"
-        )
-        if view.total_macs < view.direct_macs:
-            ratio = (
-                f"The bottleneck needs {tenths_ratio(100 * view.total_macs, view.direct_macs)}% of the multiplies: "
-                f"{tenths_ratio(view.direct_macs, view.total_macs)}× fewer."
-            )
-        else:
-            ratio = f"A {narrow}-channel bottleneck is not narrow enough to save anything here."
-    else:
-        through = '<p>No bottleneck (width 0): <b data-output="bottleneck-macs">none</b>.</p>'
-        ratio = "Set the bottleneck width above 0 to put a 1×1 convolution first."
-    lines = [direct, through, f'<p data-output="ratio">{ratio}</p>', bottleneck_svg(view)]
-    return view_div("ok", lines)
+    ratio = "none" if not narrow else "saves" if view.total_macs < view.direct_macs else "no_saving"
+    values["direct"] = sentence(text["direct"], values)
+    values["through"] = sentence(text["through"]["some" if narrow else "none"], values)
+    values["ratio"] = sentence(text["ratio"][ratio], values)
+    return view_div("ok", [sentence(line, values) for line in text["lines"]] + [bottleneck_svg(view)])
 
 
 RENDERERS = {

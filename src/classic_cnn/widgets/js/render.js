@@ -1,5 +1,6 @@
 // What each explorer shows: a line-for-line port of classic_cnn/widgets/logic.py (views) and render.py
-// (markup), computing only with ClassicCnn.shapes. tests/test_widgets_js.py asserts that, for a grid of
+// (markup), computing only with ClassicCnn.shapes; sentences, colours and sizes come from explorers.json
+// (ClassicCnn.TEXT, inlined by static.py). tests/test_widgets_js.py asserts that, for a grid of
 // settings, ClassicCnn.render[kind](settings) is the very string Python renders.
 var ClassicCnn = (typeof ClassicCnn === "object" && ClassicCnn) ? ClassicCnn : {};
 (function (api) {
@@ -10,6 +11,7 @@ var ClassicCnn = (typeof ClassicCnn === "object" && ClassicCnn) ? ClassicCnn : {
   var WINDOW = colours.window, WINDOW_FILL = colours.window_fill, IGNORED = colours.ignored, BAD = colours.bad;
   var OUTPUT = colours.output, OUTPUT_FIRST = colours.output_first, LINK = colours.link;
   var MAX_CELLS = sizes.max_cells, POOL_CELL = sizes.pool_cell, ROW_HEIGHT = sizes.row_height;
+  var TEXT = api.TEXT.text;
 
   // --- formatting (integers only, as render.py) ---
   function group(n) { return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ","); }
@@ -38,6 +40,11 @@ var ClassicCnn = (typeof ClassicCnn === "object" && ClassicCnn) ? ClassicCnn : {
   function viewDiv(status, lines) {
     return '<div class="ccnn-view" data-status="' + status + '">' + lines.join("\n") + "</div>";
   }
+  // A sentence of explorers.json with {name} replaced by String(values[name]) — render.sentence
+  function sentence(template, values) {
+    return template.replace(/\{(\w+)\}/g, function (match, name) { return String(values[name]); });
+  }
+  function sentences(templates, values) { return templates.map(function (t) { return sentence(t, values); }); }
   function range(n) { var out = []; for (var i = 0; i < n; i++) { out.push(i); } return out; }
 
   // fits, floors (PyTorch's answer) or has no output at all — logic._output_size
@@ -105,53 +112,23 @@ var ClassicCnn = (typeof ClassicCnn === "object" && ClassicCnn) ? ClassicCnn : {
         parts.push(rect(origin, 0, size * cell, size * cell, OUTPUT, GRID));
       }
     }
-    return svg(width, height, v.padded + "×" + v.padded + " padded input, " + v.positions.length +
-      " filter positions per row", parts);
+    return svg(width, height, sentence(TEXT.conv.picture, { padded: v.padded, positions: v.positions.length }), parts);
   }
 
   function renderConv(s) {
-    var v = convView(s), size = v.size, formula, status, volume, activations, macs, same;
-    var substituted = "W₂ = (N − F + 2P)/S + 1 = (" + v.n + " − " + v.kernel + " + 2·" + v.padding + ")/" + v.stride + " + 1";
-    if (v.status === "ok") {
-      formula = substituted + " = " + v.slack + "/" + v.stride + " + 1 = " + size;
-      status = "Stride " + v.stride + " fits: " + size + " filter positions per row cover the padded input exactly.";
-    } else if (v.status === "floor") {
-      formula = substituted + " = " + v.slack + "/" + v.stride + " + 1, not an integer";
-      status = "Stride " + v.stride + " does not fit: " + v.slack + " is not a multiple of " + v.stride +
-        ". PyTorch floors to ⌊" + v.slack + "/" + v.stride + "⌋ + 1 = " + size + " and ignores the last " +
-        v.ignored + " row(s) and column(s).";
-    } else {
-      formula = substituted + ": no output";
-      status = "Impossible: the " + v.kernel + "×" + v.kernel + " filter is larger than the padded input, " +
-        "N + 2P = " + v.n + " + 2·" + v.padding + " = " + v.padded + ".";
-    }
-    if (size === null) {
-      volume = '<b data-output="size">none</b>';
-      activations = 'W₂·H₂·K: <b data-output="activations">none</b>';
-      macs = 'W₂·H₂·K·F·F·D: <b data-output="macs">none</b>';
-    } else {
-      volume = '<b data-output="size">' + size + "×" + size + "×" + v.filters + "</b>";
-      activations = "W₂·H₂·K = " + size + "·" + size + "·" + v.filters + ' = <b data-output="activations">' +
-        group(v.activations) + "</b>";
-      macs = "W₂·H₂·K·F·F·D = " + size + "·" + size + "·" + v.filters + "·" + v.kernel + "·" + v.kernel + "·" +
-        v.depth + ' = <b data-output="macs">' + group(v.macs) + "</b>";
-    }
-    if (v.same === null) {
-      same = "F = " + v.kernel + " is even: no padding keeps the size with equal zeros on both sides (use an odd F).";
-    } else {
-      same = "Same padding for F = " + v.kernel + ": P = (F − 1)/2 = " + v.same + " keeps W₂ = N at stride 1.";
-    }
-    return viewDiv(v.status, [
-      '<p data-output="formula">' + formula + "</p>",
-      "<p>Output volume W₂×H₂×D₂ = " + volume + "</p>",
-      '<p data-output="status">' + status + "</p>",
-      "<p>Parameters (F·F·D + 1)·K = (" + v.kernel + "·" + v.kernel + "·" + v.depth + " + 1)·" + v.filters +
-        ' = <b data-output="params">' + group(v.params) + "</b></p>",
-      "<p>Activations " + activations + "</p>",
-      "<p>Multiply-adds " + macs + "</p>",
-      '<p data-output="same-padding">' + same + "</p>",
-      convSvg(v)
-    ]);
+    var v = convView(s), t = TEXT.conv, some = v.size === null ? "none" : "some";
+    var w = {
+      n: v.n, depth: v.depth, kernel: v.kernel, stride: v.stride, padding: v.padding, filters: v.filters,
+      size: v.size, slack: v.slack, padded: v.padded, ignored: v.ignored, params: group(v.params),
+      same_padding: v.same, activation_count: v.size === null ? null : group(v.activations),
+      mac_count: v.size === null ? null : group(v.macs)
+    };
+    w.substituted = sentence(t.substituted, w);
+    w.formula = sentence(t.formula[v.status], w);
+    w.status = sentence(t.status[v.status], w);
+    ["volume", "activations", "macs"].forEach(function (key) { w[key] = sentence(t[key][some], w); });
+    w.same = sentence(t.same[v.same === null ? "even" : "odd"], w);
+    return viewDiv(v.status, sentences(t.lines, w).concat([convSvg(v)]));
   }
 
   // --- pooling ---
@@ -208,43 +185,21 @@ var ClassicCnn = (typeof ClassicCnn === "object" && ClassicCnn) ? ClassicCnn : {
       }
     }
     parts.push("</g>");
-    return svg(width, height, n + "×" + n + " grid pooled to " + size + "×" + size, parts);
+    return svg(width, height, sentence(TEXT.pool.picture, { n: n, drawn: size }), parts);
   }
 
   function renderPool(s) {
-    var v = poolView(s), size = v.size, slack = v.n - v.kernel, formula, status, overlap;
-    var substituted = "W₂ = (N − F)/S + 1 = (" + v.n + " − " + v.kernel + ")/" + v.stride + " + 1";
-    if (v.status === "ok") {
-      formula = substituted + " = " + slack + "/" + v.stride + " + 1 = " + size;
-      status = "Stride " + v.stride + " fits: every input row and column is pooled.";
-    } else if (v.status === "floor") {
-      formula = substituted + " = " + slack + "/" + v.stride + " + 1, not an integer";
-      status = "Stride " + v.stride + " does not fit: " + slack + " is not a multiple of " + v.stride +
-        ". PyTorch floors to ⌊" + slack + "/" + v.stride + "⌋ + 1 = " + size + " and ignores the last " +
-        v.ignored + " row(s) and column(s).";
-    } else {
-      formula = substituted + ": no output";
-      status = "Impossible: the " + v.kernel + "×" + v.kernel + " window is larger than the " + v.n + "×" + v.n + " input.";
-    }
-    var ratio = v.kernel + "/" + v.stride;
-    if (v.overlap > 0) {
-      overlap = "Overlapping (" + ratio + "): neighbouring windows share " + v.overlap +
-        " row(s)/column(s), as in AlexNet's 3/2 pooling.";
-    } else if (v.overlap === 0) {
-      overlap = "Non-overlapping (" + ratio + "): the windows tile the input, as the usual 2/2 pooling.";
-    } else {
-      overlap = "Gaps (" + ratio + "): " + (-v.overlap) + " row(s)/column(s) between windows are never looked at.";
-    }
-    var pooled = size ? size + "×" + size : "none";
-    var what = v.mode === "max" ? "maximum" : "average";
-    return viewDiv(v.status, [
-      '<p data-output="formula">' + formula + "</p>",
-      '<p>Pooled size: <b data-output="size">' + pooled + "</b> (each output is the " + what + " of a " +
-        v.kernel + "×" + v.kernel + " window)</p>",
-      '<p data-output="status">' + status + "</p>",
-      '<p data-output="overlap">' + overlap + "</p>",
-      poolSvg(v)
-    ]);
+    var v = poolView(s), t = TEXT.pool;
+    var w = {
+      n: v.n, kernel: v.kernel, stride: v.stride, size: v.size, slack: v.n - v.kernel, ignored: v.ignored,
+      overlap: v.overlap, gap: -v.overlap, what: t.what[v.mode]
+    };
+    w.substituted = sentence(t.substituted, w);
+    w.formula = sentence(t.formula[v.status], w);
+    w.status = sentence(t.status[v.status], w);
+    w.overlap_text = sentence(t.overlap[v.overlap > 0 ? "overlapping" : v.overlap === 0 ? "tiling" : "gaps"], w);
+    w.pooled = sentence(t.pooled[v.size ? "some" : "none"], w);
+    return viewDiv(v.status, sentences(t.lines, w).concat([poolSvg(v)]));
   }
 
   // --- receptive field ---
@@ -281,28 +236,23 @@ var ClassicCnn = (typeof ClassicCnn === "object" && ClassicCnn) ? ClassicCnn : {
         var c = centre(level, index);
         parts.push('<circle cx="' + c[0] + '" cy="' + c[1] + '" r="3" fill="' + (level === v.layers ? OUTPUT_FIRST : WINDOW) + '"/>');
       }
-      var name = level === 0 ? "input" : "layer " + level + ": " + fields[level];
+      var name = level === 0 ? TEXT["receptive-field"].input :
+        sentence(TEXT["receptive-field"].layer, { level: level, field: fields[level] });
       parts.push('<text x="' + (v.field * unit + 8) + '" y="' + ((v.layers - level) * ROW_HEIGHT + 14) +
         '" font-size="12">' + name + "</text>");
     }
-    return svg(v.field * unit + 90, v.layers * ROW_HEIGHT + 22, "receptive field " + v.field, parts);
+    return svg(v.field * unit + 90, v.layers * ROW_HEIGHT + 22, sentence(TEXT["receptive-field"].picture, { field: v.field }), parts);
   }
 
   function renderReceptiveField(s) {
-    var v = receptiveFieldView(s), f = v.field, k = v.kernel;
-    return viewDiv("ok", [
-      '<p data-output="fields">Receptive field after each layer: ' + v.fields.join(", ") +
-        " (each layer adds (k − 1)·jump = " + (k - 1) + "·jump, the jump growing by the stride " + v.stride + ")</p>",
-      "<p>" + v.layers + " stacked " + k + "×" + k + " convolutions see " + '<b data-output="field">' + f + "×" + f +
-        "</b> input pixels, as one " + f + "×" + f + " convolution does.</p>",
-      "<p>Weights, C = " + v.channels + " channels in and out (biases aside): the stack has " + v.layers + "·" + k +
-        "²·C² = " + v.stackCoefficient + "C² = " + '<b data-output="stack-weights">' + group(v.stackWeights) +
-        "</b>; the single layer " + f + "²·C² = " + v.singleCoefficient + "C² = " +
-        '<b data-output="single-weights">' + group(v.singleWeights) + "</b> (the stack needs " +
-        tenthsRatio(100 * v.stackWeights, v.singleWeights) + "% of it).</p>",
-      "<p>Non-linearities: " + v.layers + " in the stack, 1 in the single layer.</p>",
-      receptiveFieldSvg(v)
-    ]);
+    var v = receptiveFieldView(s);
+    var w = {
+      layers: v.layers, kernel: v.kernel, kernel_minus_one: v.kernel - 1, stride: v.stride, channels: v.channels,
+      field: v.field, fields: v.fields.join(", "), stack_coefficient: v.stackCoefficient,
+      single_coefficient: v.singleCoefficient, stack_weights: group(v.stackWeights),
+      single_weights: group(v.singleWeights), percent: tenthsRatio(100 * v.stackWeights, v.singleWeights)
+    };
+    return viewDiv("ok", sentences(TEXT["receptive-field"].lines, w).concat([receptiveFieldSvg(v)]));
   }
 
   // --- 1×1 bottleneck ---
@@ -322,36 +272,28 @@ var ClassicCnn = (typeof ClassicCnn === "object" && ClassicCnn) ? ClassicCnn : {
 
   function bottleneckSvg(v) {
     var largest = Math.max(v.directMacs, v.totalMacs), parts = [];
-    [["direct", v.directMacs], ["with 1×1", v.totalMacs]].forEach(function (bar, index) {
+    var names = TEXT.bottleneck.bars;
+    [[names[0], v.directMacs], [names[1], v.totalMacs]].forEach(function (bar, index) {
       var y = index * 28;
       parts.push(rect(90, y, Math.max(1, div(300 * bar[1], largest)), 20, index === 0 ? WINDOW : OUTPUT_FIRST));
       parts.push('<text x="0" y="' + (y + 15) + '" font-size="12">' + bar[0] + "</text>");
     });
-    return svg(400, 58, "multiplies with and without the bottleneck", parts);
+    return svg(400, 58, TEXT.bottleneck.picture, parts);
   }
 
   function renderBottleneck(s) {
-    var v = bottleneckView(s), n = v.size, k = v.kernel, through, ratio;
-    var direct = "<p>Direct: " + n + "×" + n + "×" + v.cin + " → " + k + "×" + k + " conv, " + v.cout + " filters: " +
-      "H·W·K·F·F·D = " + n + "·" + n + "·" + v.cout + "·" + k + "·" + k + "·" + v.cin + " = " +
-      '<b data-output="direct-macs">' + group(v.directMacs) + "</b> multiplies (≈ " + millions(v.directMacs) +
-      "), " + group(v.directParams) + " parameters.</p>";
-    if (v.narrow) {
-      through = "<p>Through a 1×1 bottleneck to " + v.narrow + " channels: " + n + "·" + n + "·" + v.narrow + "·1·1·" +
-        v.cin + " + " + n + "·" + n + "·" + v.cout + "·" + k + "·" + k + "·" + v.narrow + " = " + group(v.reduceMacs) +
-        " + " + group(v.convMacs) + " = " + '<b data-output="bottleneck-macs">' + group(v.totalMacs) +
-        "</b> multiplies (≈ " + millions(v.totalMacs) + "), " + group(v.totalParams) + " parameters.</p>";
-      if (v.totalMacs < v.directMacs) {
-        ratio = "The bottleneck needs " + tenthsRatio(100 * v.totalMacs, v.directMacs) + "% of the multiplies: " +
-          tenthsRatio(v.directMacs, v.totalMacs) + "× fewer.";
-      } else {
-        ratio = "A " + v.narrow + "-channel bottleneck is not narrow enough to save anything here.";
-      }
-    } else {
-      through = '<p>No bottleneck (width 0): <b data-output="bottleneck-macs">none</b>.</p>';
-      ratio = "Set the bottleneck width above 0 to put a 1×1 convolution first.";
-    }
-    return viewDiv("ok", [direct, through, '<p data-output="ratio">' + ratio + "</p>", bottleneckSvg(v)]);
+    var v = bottleneckView(s), t = TEXT.bottleneck;
+    var w = {
+      size: v.size, cin: v.cin, cout: v.cout, kernel: v.kernel, narrow: v.narrow,
+      direct_macs: group(v.directMacs), direct_millions: millions(v.directMacs), direct_params: group(v.directParams),
+      reduce_macs: group(v.reduceMacs), conv_macs: group(v.convMacs), total_macs: group(v.totalMacs),
+      total_millions: millions(v.totalMacs), total_params: group(v.totalParams),
+      percent: tenthsRatio(100 * v.totalMacs, v.directMacs), times: tenthsRatio(v.directMacs, v.totalMacs)
+    };
+    w.direct = sentence(t.direct, w);
+    w.through = sentence(t.through[v.narrow ? "some" : "none"], w);
+    w.ratio = sentence(t.ratio[!v.narrow ? "none" : v.totalMacs < v.directMacs ? "saves" : "no_saving"], w);
+    return viewDiv("ok", sentences(t.lines, w).concat([bottleneckSvg(v)]));
   }
 
   api.render = {

@@ -27,7 +27,7 @@ from classic_cnn.shapes import (
     receptive_field,
     same_padding,
 )
-from classic_cnn.widgets.explorers import DEFINITIONS
+from classic_cnn.widgets.explorers import DEFINITIONS, TABLE
 from classic_cnn.widgets.render import RENDERERS
 from classic_cnn.widgets.static import SCRIPTS, library_js, table_js
 
@@ -108,6 +108,25 @@ def test_shipped_script_is_the_package_files():
         ]
     assert shipped_library() == library_js() == "\n".join(source_lines)
     assert "</script" not in library_js()
+
+
+def test_sentences_are_typed_once():
+    """No sentence of explorers.json is also spelled out in render.py or render.js."""
+    leaves, stack = [], [TABLE["text"]]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack += item.values()
+        elif isinstance(item, list):
+            stack += item
+        elif isinstance(item, str):
+            leaves.append(item)
+    fragments = {part for leaf in leaves for part in re.split(r"\{\w+\}|<[^>]*>", leaf) if len(part) >= 20}
+    assert len(fragments) > 30
+    folder = Path(widgets.__file__).parent
+    for source in (folder / "render.py", folder / "js" / "render.js"):
+        text = source.read_text(encoding="utf-8")
+        assert not [part for part in fragments if part in text], source.name
 
 
 def test_formulas_agree_with_shapes(run_js):

@@ -3,6 +3,7 @@
 The browser draws the same markup with ``js/render.js``; ``tests/test_widgets_js.py`` asserts that the
 two produce identical strings, so what a reader sees on the static site is what the kernel shows.
 Only integers are formatted (rounding done in integer arithmetic), so both languages agree to the byte.
+Sentences are ``{name}`` templates in ``explorers.json``, filled by ``sentence`` here and in the browser.
 """
 
 from __future__ import annotations

@@ -2,7 +2,6 @@
 
 import pytest
 import torch
-import torchvision
 from torch import nn
 
 from classic_cnn.data import load
@@ -79,19 +78,6 @@ def test_alphago_policy_keeps_19x19_and_counts_by_hand():
     middle = 11 * (3 * 3 * 192 * 192 + 192)
     assert traced.params == first + middle + 192  # last: one 1×1 filter, its biases counted apart
     assert len(after_resnet.alphago_policy()) == 13
-
-
-@pytest.mark.parametrize("name, depth", [("resnet50", 50), ("vgg16", 16), ("alexnet", 8), ("resnet18", 18)])
-def test_weight_depth_of_torchvision_models(name, depth):
-    with torch.device("meta"):
-        model = getattr(torchvision.models, name)()
-    assert after_resnet.weight_depth(model, (3, 224, 224)) == depth
-
-
-def test_weight_depth_of_googlenet_is_the_papers_22():
-    with torch.device("meta"):
-        model = torchvision.models.googlenet(aux_logits=False, init_weights=False)
-    assert after_resnet.weight_depth(model, (3, 224, 224)) == 22
 
 
 @pytest.mark.parametrize("name", sorted({*after_resnet.SKETCHES, *after_resnet.SKETCH_SPECS}))

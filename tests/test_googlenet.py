@@ -1,11 +1,21 @@
-"""Chapter 6 helpers (classic_cnn.experiments.googlenet) against the paper's Table 1 and PyTorch."""
+"""GoogLeNet's Table 1, its flavours and chapter 6's small network, against the paper and PyTorch."""
 
 import pytest
 import torch
 from torch import nn
 
 from classic_cnn.experiments import googlenet as experiment
-from classic_cnn.models import GoogLeNetOutputs, InceptionModule, googlenet
+from classic_cnn.models import GoogLeNetOutputs, InceptionModule, googlenet, small_googlenet
+from classic_cnn.models.googlenet import (
+    PAPER,
+    TABLE_1,
+    TORCHVISION,
+    InceptionNet,
+    inception_multiply_adds,
+    output_channels,
+    scaled_row,
+)
+from classic_cnn.profile import pick
 
 # Szegedy et al. 2014, Table 1, "ops" column (millions of multiply-adds) and the input size of each module
 TABLE_1_OPS = {
@@ -24,7 +34,7 @@ TABLE_1_OPS = {
 @pytest.mark.parametrize("name", TABLE_1_OPS)
 def test_inception_multiply_adds_match_table_1(name):
     size, ops = TABLE_1_OPS[name]
-    ours = sum(experiment.inception_multiply_adds(experiment.TABLE_1[name], size).values()) / 1e6
+    ours = sum(inception_multiply_adds(TABLE_1[name], size).values()) / 1e6
     if name == "5a":  # the table prints 54M; its own row (832 in, 7×7) gives 51.1M
         assert round(ours, 1) == 51.1
     else:  # the table rounds inconsistently (73.6 → 73, 118.5 → 119): agree within 1M
@@ -32,59 +42,63 @@ def test_inception_multiply_adds_match_table_1(name):
 
 
 def test_bottleneck_saving_of_the_5x5_branch():
-    naive = experiment.inception_multiply_adds(experiment.TABLE_1["3a"], 28, reductions=False)
-    reduced = experiment.inception_multiply_adds(experiment.TABLE_1["3a"], 28)
+    naive = inception_multiply_adds(TABLE_1["3a"], 28, reductions=False)
+    reduced = inception_multiply_adds(TABLE_1["3a"], 28)
     assert naive["5x5"] == 28 * 28 * 32 * 5 * 5 * 192 == 120_422_400
     assert reduced["5x5"] == 28 * 28 * 16 * 192 + 28 * 28 * 32 * 5 * 5 * 16 == 12_443_648
-    assert (
-        experiment.output_channels(experiment.TABLE_1["3a"]) == InceptionModule(experiment.TABLE_1["3a"]).out_channels
-    )
-    assert experiment.output_channels(experiment.TABLE_1["3a"], reductions=False) == 64 + 128 + 32 + 192
+    assert output_channels(TABLE_1["3a"]) == InceptionModule(TABLE_1["3a"]).out_channels
+    assert output_channels(TABLE_1["3a"], reductions=False) == 64 + 128 + 32 + 192
 
 
 def test_inception_multiply_adds_rejects_short_rows():
     with pytest.raises(ValueError, match="7 numbers"):
-        experiment.inception_multiply_adds((192, 64, 96), 28)
+        inception_multiply_adds((192, 64, 96), 28)
 
 
-@pytest.mark.parametrize("variant", ["paper", "torchvision"])
-def test_depth_is_22_layers_or_27_with_pooling(variant):
-    # "22 layers deep when counting only layers with parameters (or 27 layers if we also count pooling)"
+def test_the_flavours_are_data_and_both_networks_walk_the_same_stages():
+    assert (PAPER.k5, PAPER.pool4, PAPER.lrn, PAPER.dropout) == (5, 3, True, 0.4)
+    assert (TORCHVISION.k5, TORCHVISION.pool4, TORCHVISION.lrn, TORCHVISION.dropout) == (3, 2, False, 0.2)
     with torch.device("meta"):
-        model = googlenet(variant=variant)
-    assert experiment.depth_in_layers(model) == {"with parameters": 22, "with pooling": 27}
+        paper, port = googlenet(), googlenet(variant="torchvision")
+    assert isinstance(paper, InceptionNet) and isinstance(small_googlenet(), InceptionNet)
+    assert paper.inception3a.branch3[1].conv.kernel_size == (5, 5)
+    assert port.inception3a.branch3[1].conv.kernel_size == (3, 3)
+    assert paper.lrn1 is not None and port.lrn1 is None
 
 
 def test_scaled_row():
-    assert experiment.scaled_row(experiment.TABLE_1["3a"], 1.0, 192) == experiment.TABLE_1["3a"]
-    assert experiment.scaled_row(experiment.TABLE_1["3a"], 0.125, 24) == (24, 8, 12, 16, 2, 4, 4)
+    assert scaled_row(TABLE_1["3a"], 1.0, 192) == TABLE_1["3a"]
+    assert scaled_row(TABLE_1["3a"], 0.125, 24) == (24, 8, 12, 16, 2, 4, 4)
     with pytest.raises(ValueError, match="width"):
-        experiment.scaled_row(experiment.TABLE_1["3a"], 0, 24)
+        scaled_row(TABLE_1["3a"], 0, 24)
 
 
 def test_small_googlenet_outputs_by_mode():
     torch.manual_seed(0)
-    model = experiment.SmallGoogLeNet(num_classes=10, width=0.125)
+    model = small_googlenet(num_classes=10, width=0.125)
     images = torch.randn(2, 3, 32, 32)
     outputs = model.train()(images)
     assert isinstance(outputs, GoogLeNetOutputs)
     assert [tuple(o.shape) for o in outputs] == [(2, 10)] * 3
     assert tuple(model.eval()(images).shape) == (2, 10)
-    plain = experiment.SmallGoogLeNet(num_classes=10, width=0.125, aux_logits=False).train()
+    plain = small_googlenet(num_classes=10, width=0.125, aux_logits=False).train()
     assert isinstance(plain(images), torch.Tensor)
     assert plain.aux1 is None and plain.aux2 is None
 
 
 def test_small_googlenet_modules_follow_table_1_scaled():
-    model = experiment.SmallGoogLeNet(width=0.5)
+    model = small_googlenet(width=0.5)
     assert model.inception3a.out_channels == sum(round(c * 0.5) for c in (64, 128, 32, 32))
     assert isinstance(model.avgpool, nn.AdaptiveAvgPool2d) and model.fc.in_features == model.inception5b.out_channels
-    with pytest.raises(ValueError, match="multiple of 8"):
-        experiment.SmallGoogLeNet(input_size=30)
+    with pytest.raises(ValueError, match="at least 20"):
+        small_googlenet(input_size=16)
+    assert small_googlenet(input_size=40).eval()(torch.zeros(1, 3, 40, 40)).shape == (1, 10)
+    headless = small_googlenet(aux_logits=False).eval()
+    assert headless(torch.zeros(1, 3, 24, 24)).shape == (1, 10)  # without the heads any side from 8 works
 
 
 def test_aux_settings_by_profile():
-    quick = experiment.aux_settings("quick")
+    quick = pick(experiment.AUX_SETTINGS, "quick")
     assert quick.recipe().aux_weight == 0.3 and quick.recipe().epochs == quick.epochs
     with pytest.raises(ValueError, match="profile"):
-        experiment.aux_settings("medium")
+        pick(experiment.AUX_SETTINGS, "medium")

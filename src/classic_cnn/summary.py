@@ -293,3 +293,50 @@ def summary(
             )
     model_name = getattr(model, "name", None) or type(model).__name__
     return Summary(str(model_name), Volume(*input_size), tuple(rows), sum(p.numel() for p in model.parameters()))
+
+
+WEIGHT_NODES = ("Convolution", "Addmm", "Mm", "Linear")  # autograd nodes of convolutions and linear layers
+# Pooling, and global average pooling, which PyTorch runs as a mean; not LRN's AvgPool3D.
+POOL_NODES = ("MaxPool2D", "AvgPool2D", "AdaptiveAvgPool2D", "AdaptiveMaxPool2D", "Mean")
+
+
+def weight_depth(model: nn.Module, input_size: Sequence[int] | None = None, *, pooling: bool = False) -> int:
+    """The papers' depth: weight layers (convolutions, fully connected) on the longest path from input to output,
+    plus pooling layers with ``pooling=True`` (GoogLeNet: "22 layers ... or 27 layers if we also count pooling").
+
+    Runs one eval-mode forward pass (on the meta device where it can) and walks the autograd graph, so a projection shortcut
+    beside a residual block, the parallel branches of an Inception module or an auxiliary classifier add no depth.
+    ``input_size`` defaults to the model's own. A layer built from other operations (LeNet-5's RBF output) is not
+    recognised as a weight layer.
+    """
+    import sys
+
+    import torch
+
+    from classic_cnn.hooks import eval_mode
+
+    input_size = tuple(input_size or model.input_size)
+    state = {name: torch.empty_like(value, device="meta") for name, value in model.state_dict().items()}
+    state |= {name: torch.empty_like(p, device="meta", requires_grad=True) for name, p in model.named_parameters()}
+    with eval_mode(model):
+        try:
+            output = torch.func.functional_call(model, state, (torch.zeros(1, *input_size, device="meta"),))
+        except (RuntimeError, NotImplementedError):  # a layer the meta device cannot run: real zeros instead
+            output = model(torch.zeros(1, *input_size))
+    kinds = WEIGHT_NODES + (POOL_NODES if pooling else ())
+    memo: dict[object, int] = {}
+
+    def longest(node) -> int:
+        if node is None:
+            return 0
+        if node not in memo:
+            here = int(node.name().startswith(kinds))
+            memo[node] = here + max((longest(parent) for parent, _ in node.next_functions), default=0)
+        return memo[node]
+
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, 20_000))
+    try:
+        return longest(_first_tensor(output).grad_fn)
+    finally:
+        sys.setrecursionlimit(limit)

@@ -2,8 +2,7 @@
 
 Layer tables are lists of :mod:`classic_cnn.shapes` specs, so the same list is traced (``shapes.trace``) and
 built (``shapes.build``). :data:`SKETCHES` holds one small network per architecture family of the book, sized
-for the quick profile (16×16 colour patterns); :func:`weight_depth` counts the weight layers on a network's
-longest path from its autograd graph.
+for the quick profile (16×16 colour patterns).
 """
 
 from __future__ import annotations
@@ -16,7 +15,7 @@ from torch import nn
 
 from classic_cnn.data import Dataset, load
 from classic_cnn.hooks import eval_mode
-from classic_cnn.models.googlenet import InceptionModule
+from classic_cnn.models.googlenet import TORCHVISION, InceptionModule, output_channels
 from classic_cnn.models.resnet_cifar import CifarResNet
 from classic_cnn.profile import Profile, pick
 from classic_cnn.shapes import FC, Conv, Flatten, GlobalAvgPool, Pool, Spec, build, scaled
@@ -116,12 +115,6 @@ SKETCH_SPECS: dict[str, list[Spec]] = {
 SKETCH_INCEPTION = ((32, 16, 24, 32, 4, 8, 8), (64, 32, 32, 48, 8, 24, 16), (120, 48, 24, 52, 4, 12, 16))
 
 
-def inception_depth(row: tuple[int, ...]) -> int:
-    """Output depth of an Inception module: its four branches concatenated."""
-    _, ch1x1, _, ch3x3, _, ch5x5, pool_proj = row
-    return ch1x1 + ch3x3 + ch5x5 + pool_proj
-
-
 def googlenet_sketch(num_classes: int = 10) -> nn.Sequential:
     """A stem, three Inception modules (with batch norm), global average pooling and one fully connected layer."""
     first, second, third = SKETCH_INCEPTION
@@ -129,13 +122,13 @@ def googlenet_sketch(num_classes: int = 10) -> nn.Sequential:
         nn.Conv2d(3, 32, 3, padding=1),
         nn.BatchNorm2d(32),
         nn.ReLU(inplace=True),
-        InceptionModule(first, "torchvision"),
-        InceptionModule(second, "torchvision"),
+        InceptionModule(first, TORCHVISION),
+        InceptionModule(second, TORCHVISION),
         nn.MaxPool2d(3, 2, padding=1),
-        InceptionModule(third, "torchvision"),
+        InceptionModule(third, TORCHVISION),
         nn.AdaptiveAvgPool2d(1),
         nn.Flatten(),
-        nn.Linear(inception_depth(third), num_classes),
+        nn.Linear(output_channels(third), num_classes),
     )
 
 
@@ -165,50 +158,6 @@ def sketch(name: str, image_size: int = 16) -> nn.Module:
 
 
 # --- depth, from the autograd graph -------------------------------------------------------------
-
-WEIGHT_NODES = ("Convolution", "Addmm", "Mm", "Linear")
-
-
-def weight_depth(model: nn.Module, input_size: Sequence[int]) -> int:
-    """Weight layers (convolutions, fully connected) on the longest path from input to output.
-
-    Runs one forward pass on the meta device and walks the autograd graph: a projection shortcut beside
-    a residual block, or the parallel branches of an Inception module, add no depth.
-    """
-    state = {name: torch.empty_like(value, device="meta") for name, value in model.state_dict().items()}
-    params = {
-        name: torch.empty_like(value, device="meta", requires_grad=True) for name, value in model.named_parameters()
-    }
-    state.update(params)
-    with eval_mode(model):
-        try:
-            output = torch.func.functional_call(
-                model, state, (torch.zeros(1, *input_size, device="meta"),), strict=False
-            )
-        except (RuntimeError, NotImplementedError):  # a layer that the meta device cannot run: use real zeros
-            output = model(torch.zeros(1, *input_size))
-    if isinstance(output, (tuple, list)):
-        output = output[0]
-    memo: dict[object, int] = {}
-
-    def longest(node) -> int:
-        if node is None:
-            return 0
-        if node in memo:
-            return memo[node]
-        here = int(any(node.name().startswith(kind) for kind in WEIGHT_NODES))
-        best = max((longest(parent) for parent, _ in node.next_functions), default=0)
-        memo[node] = here + best
-        return memo[node]
-
-    import sys
-
-    limit = sys.getrecursionlimit()
-    sys.setrecursionlimit(max(limit, 20_000))
-    try:
-        return longest(output.grad_fn)
-    finally:
-        sys.setrecursionlimit(limit)
 
 
 # --- the comparison run: every family's sketch, one recipe ---------------------------------------

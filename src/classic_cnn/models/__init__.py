@@ -8,7 +8,15 @@ from collections.abc import Callable
 
 from classic_cnn.models._input import InputSpec, Network, Variant
 from classic_cnn.models.alexnet import AlexNet, alexnet
-from classic_cnn.models.googlenet import GoogLeNet, GoogLeNetOutputs, InceptionModule, googlenet, googlenet_loss
+from classic_cnn.models.googlenet import (
+    GoogLeNet,
+    GoogLeNetOutputs,
+    InceptionModule,
+    SmallGoogLeNet,
+    googlenet,
+    googlenet_loss,
+    small_googlenet,
+)
 from classic_cnn.models.lenet import LeNet5, layer_counts, lenet5
 from classic_cnn.models.pretrained import WeightsUnavailableError, pretrained
 from classic_cnn.models.resnet import BasicBlock, Bottleneck, ResNet, resnet18, resnet34, resnet50, resnet101, resnet152
@@ -34,8 +42,8 @@ __all__ = [
     "Network",
     "Variant",
     "AlexNet", "BasicBlock", "Bottleneck", "CifarResNet", "GoogLeNet", "GoogLeNetOutputs", "InceptionModule",
-    "LeNet5", "ResNet", "VGG", "WeightsUnavailableError", "ZFNet",
-    "alexnet", "googlenet", "googlenet_loss", "layer_counts", "lenet5", "pretrained",
+    "LeNet5", "SmallGoogLeNet", "ResNet", "VGG", "WeightsUnavailableError", "ZFNet",
+    "alexnet", "googlenet", "googlenet_loss", "layer_counts", "lenet5", "pretrained", "small_googlenet",
     "plain20", "plain32", "plain44", "plain56", "plain110",
     "resnet18", "resnet34", "resnet50", "resnet101", "resnet152",
     "resnet20", "resnet32", "resnet44", "resnet56", "resnet110",

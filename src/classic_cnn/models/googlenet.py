@@ -4,14 +4,17 @@
 after the first pooling and after the 3×3 convolution (Fig. 3), 5×5 convolutions in the "5x5" branch,
 max pooling 3×3/2 before 5a, 7×7 average pooling, dropout 0.4, and in training two auxiliary classifiers
 on 4a and 4d (§5). ``googlenet(variant="torchvision")`` is ``torchvision.models.googlenet``'s layout, whose
-``state_dict`` it shares. torchvision differs from the paper because its weights were ported from a
-later re-implementation: every convolution is followed by batch norm (eps 0.001) and has no bias (BN came
-after the paper), there is no LRN, the "5x5" branch uses a 3×3 kernel (a known porting bug torchvision
-keeps for weight compatibility), the pooling before 5a is 2×2/2, the average pooling and the auxiliary
-pooling are adaptive, the dropout is 0.2, and ``transform_input`` can re-normalize ImageNet inputs.
+``state_dict`` it shares. The two differ only in what a :class:`Flavour` describes: torchvision's weights were
+ported from a later re-implementation in which every convolution is followed by batch norm (eps 0.001) and
+has no bias (BN came after the paper), there is no LRN, the "5x5" branch uses a 3×3 kernel (a known porting
+bug torchvision keeps for weight compatibility), the pooling before 5a is 2×2/2, the average pooling and the
+auxiliary pooling are adaptive, the dropout is 0.2, and ``transform_input`` can re-normalize ImageNet inputs.
 Both round pooling sizes up (``ceil_mode``), as Caffe did: 112 → 56 → 28 → 14 → 7.
 
-In training mode with ``aux_logits=True`` the model returns ``GoogLeNetOutputs(logits, aux1, aux2)``; in
+``small_googlenet()`` is chapter 6's CPU-sized network: the same Table 1 from 3a on, every row scaled by
+``width``, for 32×32 images with a single 3×3 convolution as the stem.
+
+In training mode with ``aux_logits=True`` the models return ``GoogLeNetOutputs(logits, aux1, aux2)``; in
 eval mode (or with ``aux_logits=False``) only the logits. ``googlenet_loss`` adds the auxiliary losses with
 the paper's weight 0.3.
 """
@@ -19,14 +22,18 @@ the paper's weight 0.3.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Literal, NamedTuple
+from dataclasses import dataclass, replace
+from functools import partial
+from typing import NamedTuple
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from classic_cnn.models._input import InputSpec, Network
+from classic_cnn.models._input import InputSpec, Network, Variant, check_variant
 from classic_cnn.models.alexnet import local_response_norm
+from classic_cnn.models.init import init_weights
+from classic_cnn.shapes import conv_macs, scale_channels
 
 # (in_channels, 1x1, 3x3 reduce, 3x3, 5x5 reduce, 5x5, pool proj) — Szegedy et al. 2014, Table 1
 INCEPTION_3A = (192, 64, 96, 128, 16, 32, 32)
@@ -38,9 +45,20 @@ INCEPTION_4D = (512, 112, 144, 288, 32, 64, 64)
 INCEPTION_4E = (528, 256, 160, 320, 32, 128, 128)
 INCEPTION_5A = (832, 256, 160, 320, 32, 128, 128)
 INCEPTION_5B = (832, 384, 192, 384, 48, 128, 128)
+TABLE_1 = {
+    "3a": INCEPTION_3A,
+    "3b": INCEPTION_3B,
+    "4a": INCEPTION_4A,
+    "4b": INCEPTION_4B,
+    "4c": INCEPTION_4C,
+    "4d": INCEPTION_4D,
+    "4e": INCEPTION_4E,
+    "5a": INCEPTION_5A,
+    "5b": INCEPTION_5B,
+}
 AUX_WEIGHT = 0.3  # §5: "their loss gets added to the total loss of the network with a discount weight"
 
-Variant = Literal["paper", "torchvision"]
+Row = tuple[int, ...]
 
 
 class ConvReLU(nn.Module):
@@ -66,18 +84,98 @@ class BasicConv2d(nn.Module):
         return F.relu(self.bn(self.conv(x)), inplace=True)
 
 
-def _conv(variant: Variant):
-    return ConvReLU if variant == "paper" else BasicConv2d
+@dataclass(frozen=True)
+class Flavour:
+    """Everything in which two GoogLeNets built from the same Table 1 differ."""
+
+    conv: type[nn.Module]  # ConvReLU (the paper) or BasicConv2d (with batch norm)
+    lrn: bool  # local response normalization in the stem
+    k5: int  # kernel of the "5x5" branch
+    pool: Callable[[int], nn.Module]  # the max pooling between stages, given its kernel size
+    pool4: int  # kernel of the pooling before 5a
+    avgpool: Callable[[], nn.Module]  # the pooling before the classifier
+    aux_pool: Callable[[], nn.Module]  # the pooling that opens an auxiliary classifier
+    dropout: float
+
+
+PAPER = Flavour(
+    conv=ConvReLU,
+    lrn=True,
+    k5=5,
+    pool=partial(nn.MaxPool2d, stride=2, ceil_mode=True),
+    pool4=3,
+    avgpool=partial(nn.AvgPool2d, 7, stride=1),
+    aux_pool=partial(nn.AvgPool2d, 5, stride=3),
+    dropout=0.4,
+)
+TORCHVISION = Flavour(
+    conv=BasicConv2d,
+    lrn=False,
+    k5=3,  # torchvision's "5x5" branch is a 3×3 (see the module docstring)
+    pool=partial(nn.MaxPool2d, stride=2, ceil_mode=True),
+    pool4=2,
+    avgpool=partial(nn.AdaptiveAvgPool2d, (1, 1)),
+    aux_pool=partial(nn.AdaptiveAvgPool2d, (4, 4)),
+    dropout=0.2,
+)
+# Chapter 6's small network: the paper's modules on 32×32 images, padded poolings, global average pooling.
+SMALL = Flavour(
+    conv=ConvReLU,
+    lrn=False,
+    k5=5,
+    pool=partial(nn.MaxPool2d, stride=2, padding=1),
+    pool4=3,
+    avgpool=partial(nn.AdaptiveAvgPool2d, 1),
+    aux_pool=partial(nn.AvgPool2d, 5, stride=3),
+    dropout=0.4,
+)
+FLAVOURS = {"paper": PAPER, "torchvision": TORCHVISION}
+
+
+def output_channels(row: Row, reductions: bool = True) -> int:
+    """Depth of the concatenated output; the naive module's pooling branch keeps all input channels."""
+    in_channels, ch1x1, _, ch3x3, _, ch5x5, pool_proj = row
+    return ch1x1 + ch3x3 + ch5x5 + (pool_proj if reductions else in_channels)
+
+
+def inception_multiply_adds(row: Row, size: int, reductions: bool = True) -> dict[str, int]:
+    """Multiply-adds of each branch of one Inception module on a ``size``×``size`` input (Fig. 2).
+
+    Without ``reductions`` (the naive module, Fig. 2a) the 3×3 and 5×5 convolutions see all input channels and
+    the pooling branch passes the input through unchanged (no multiply-adds, but all its channels).
+    """
+    if len(row) != 7:
+        raise ValueError(
+            f"an Inception row has 7 numbers (in, 1x1, 3x3 reduce, 3x3, 5x5 reduce, 5x5, pool proj), got {row}"
+        )
+    in_channels, ch1x1, reduce3, ch3x3, reduce5, ch5x5, pool_proj = row
+    if reductions:
+        return {
+            "1x1": conv_macs(in_channels, ch1x1, 1, size, size),
+            "3x3": conv_macs(in_channels, reduce3, 1, size, size) + conv_macs(reduce3, ch3x3, 3, size, size),
+            "5x5": conv_macs(in_channels, reduce5, 1, size, size) + conv_macs(reduce5, ch5x5, 5, size, size),
+            "pool": conv_macs(in_channels, pool_proj, 1, size, size),
+        }
+    return {
+        "1x1": conv_macs(in_channels, ch1x1, 1, size, size),
+        "3x3": conv_macs(in_channels, ch3x3, 3, size, size),
+        "5x5": conv_macs(in_channels, ch5x5, 5, size, size),
+        "pool": 0,
+    }
+
+
+def scaled_row(row: Row, width: float, in_channels: int) -> Row:
+    """A Table 1 row with every width multiplied by ``width`` (at least 1) and the given input depth."""
+    return (in_channels, *(scale_channels(channels, width) for channels in row[1:]))
 
 
 class InceptionModule(nn.Module):
     """Four branches side by side, concatenated along the depth (Fig. 2b)."""
 
-    def __init__(self, row: tuple[int, ...], variant: Variant = "paper"):
+    def __init__(self, row: Row, flavour: Flavour = PAPER):
         super().__init__()
         in_channels, ch1x1, ch3x3_reduce, ch3x3, ch5x5_reduce, ch5x5, pool_proj = row
-        conv = _conv(variant)
-        k5 = 5 if variant == "paper" else 3  # torchvision's "5x5" branch is a 3×3 (see the module docstring)
+        conv, k5 = flavour.conv, flavour.k5
         self.branch1 = conv(in_channels, ch1x1, kernel_size=1)
         self.branch2 = nn.Sequential(
             conv(in_channels, ch3x3_reduce, kernel_size=1), conv(ch3x3_reduce, ch3x3, kernel_size=3, padding=1)
@@ -89,7 +187,7 @@ class InceptionModule(nn.Module):
             nn.MaxPool2d(kernel_size=3, stride=1, padding=1, ceil_mode=True),
             conv(in_channels, pool_proj, kernel_size=1),
         )
-        self.out_channels = ch1x1 + ch3x3 + ch5x5 + pool_proj
+        self.out_channels = output_channels(row)
 
     def forward(self, x: Tensor) -> Tensor:
         branches = (self.branch1, self.branch2, self.branch3, self.branch4)
@@ -97,16 +195,21 @@ class InceptionModule(nn.Module):
 
 
 class InceptionAux(nn.Module):
-    """An auxiliary classifier (§5): 5×5/3 avg pool → 1×1 conv 128 → FC 1024 → dropout 0.7 → FC classes."""
+    """An auxiliary classifier (§5): avg pool → 1×1 conv 128 → FC 1024 → dropout 0.7 → FC classes.
 
-    def __init__(self, in_channels: int, num_classes: int, variant: Variant = "paper", dropout: float = 0.7):
+    ``size`` is the side of the maps it reads (14 in the paper: 5×5/3 pooling gives 4×4); ``width`` scales
+    its 128 and 1024.
+    """
+
+    def __init__(self, in_channels: int, num_classes: int, flavour: Flavour = PAPER, size: int = 14, width: float = 1):
         super().__init__()
-        # 14×14 → 4×4 either way; torchvision's adaptive pooling also accepts other input sizes.
-        self.pool = nn.AvgPool2d(kernel_size=5, stride=3) if variant == "paper" else nn.AdaptiveAvgPool2d((4, 4))
-        self.conv = _conv(variant)(in_channels, 128, kernel_size=1)
-        self.fc1 = nn.Linear(128 * 4 * 4, 1024)
-        self.fc2 = nn.Linear(1024, num_classes)
-        self.dropout = nn.Dropout(dropout)
+        reduced, hidden = scale_channels(128, width), scale_channels(1024, width)
+        self.pool = flavour.aux_pool()
+        pooled = self.pool(torch.zeros(1, 1, size, size, device="meta")).shape[-1]
+        self.conv = flavour.conv(in_channels, reduced, kernel_size=1)
+        self.fc1 = nn.Linear(reduced * pooled * pooled, hidden)
+        self.fc2 = nn.Linear(hidden, num_classes)
+        self.dropout = nn.Dropout(0.7)
 
     def forward(self, x: Tensor) -> Tensor:
         x = torch.flatten(self.conv(self.pool(x)), 1)
@@ -122,7 +225,52 @@ class GoogLeNetOutputs(NamedTuple):
     aux2: Tensor  # on top of inception 4d
 
 
-class GoogLeNet(Network):
+class InceptionNet(Network):
+    """Table 1 from inception 3a to the classifier, shared by every GoogLeNet here; a subclass adds its stem.
+
+    ``rows`` are the nine Inception rows (3a … 5b); ``middle`` is the side of the maps from 4a to 4e, which the
+    auxiliary classifiers read.
+    """
+
+    def __init__(
+        self, rows: list[Row], flavour: Flavour, num_classes: int, aux_logits: bool, middle: int, width: float = 1
+    ):
+        super().__init__()
+        r3a, r3b, r4a, r4b, r4c, r4d, r4e, r5a, r5b = rows
+        self.aux_logits = aux_logits
+        self.inception3a = InceptionModule(r3a, flavour)
+        self.inception3b = InceptionModule(r3b, flavour)
+        self.maxpool3 = flavour.pool(3)
+        self.inception4a = InceptionModule(r4a, flavour)
+        self.inception4b = InceptionModule(r4b, flavour)
+        self.inception4c = InceptionModule(r4c, flavour)
+        self.inception4d = InceptionModule(r4d, flavour)
+        self.inception4e = InceptionModule(r4e, flavour)
+        self.maxpool4 = flavour.pool(flavour.pool4)
+        self.inception5a = InceptionModule(r5a, flavour)
+        self.inception5b = InceptionModule(r5b, flavour)
+        aux = partial(InceptionAux, num_classes=num_classes, flavour=flavour, size=middle, width=width)
+        self.aux1 = aux(output_channels(r4a)) if aux_logits else None
+        self.aux2 = aux(output_channels(r4d)) if aux_logits else None
+        self.avgpool = flavour.avgpool()
+        self.dropout = nn.Dropout(flavour.dropout)
+        self.fc = nn.Linear(output_channels(r5b), num_classes)
+
+    def stages(self, x: Tensor) -> Tensor | GoogLeNetOutputs:
+        """Inception 3a to the classifier; the auxiliary classifiers run on 4a and 4d in training mode only."""
+        x = self.maxpool3(self.inception3b(self.inception3a(x)))
+        x = self.inception4a(x)
+        with_aux = self.training and self.aux_logits
+        aux1 = self.aux1(x) if with_aux else None
+        x = self.inception4d(self.inception4c(self.inception4b(x)))
+        aux2 = self.aux2(x) if with_aux else None
+        x = self.maxpool4(self.inception4e(x))
+        x = self.inception5b(self.inception5a(x))
+        logits = self.fc(self.dropout(torch.flatten(self.avgpool(x), 1)))
+        return GoogLeNetOutputs(logits, aux1, aux2) if with_aux else logits
+
+
+class GoogLeNet(InceptionNet):
     """GoogLeNet (Szegedy et al. 2014, Table 1 and Fig. 3) for 3×224×224 inputs."""
 
     input_spec = InputSpec(3, 224)
@@ -136,39 +284,23 @@ class GoogLeNet(Network):
         transform_input: bool = False,
         dropout: float | None = None,
     ):
-        super().__init__()
-        if variant not in ("paper", "torchvision"):
-            raise ValueError(f"variant must be 'paper' or 'torchvision', got {variant!r}")
+        variant = check_variant(variant, ("paper", "torchvision"), "GoogLeNet")
         if transform_input and variant == "paper":
             raise ValueError(
                 "transform_input re-normalizes inputs for torchvision's weights; use variant='torchvision'"
             )
-        paper = variant == "paper"
-        conv = _conv(variant)
-        self.variant, self.aux_logits, self.transform_input = variant, aux_logits, transform_input
-        self.conv1 = conv(3, 64, kernel_size=7, stride=2, padding=3)
-        self.maxpool1 = nn.MaxPool2d(3, stride=2, ceil_mode=True)
-        self.lrn1 = local_response_norm() if paper else None  # torchvision has no LRN
-        self.conv2 = conv(64, 64, kernel_size=1)  # the "3x3 reduce" of Table 1's second row
-        self.conv3 = conv(64, 192, kernel_size=3, padding=1)
-        self.lrn2 = local_response_norm() if paper else None
-        self.maxpool2 = nn.MaxPool2d(3, stride=2, ceil_mode=True)
-        self.inception3a = InceptionModule(INCEPTION_3A, variant)
-        self.inception3b = InceptionModule(INCEPTION_3B, variant)
-        self.maxpool3 = nn.MaxPool2d(3, stride=2, ceil_mode=True)
-        self.inception4a = InceptionModule(INCEPTION_4A, variant)
-        self.inception4b = InceptionModule(INCEPTION_4B, variant)
-        self.inception4c = InceptionModule(INCEPTION_4C, variant)
-        self.inception4d = InceptionModule(INCEPTION_4D, variant)
-        self.inception4e = InceptionModule(INCEPTION_4E, variant)
-        self.maxpool4 = nn.MaxPool2d(3 if paper else 2, stride=2, ceil_mode=True)  # torchvision: 2×2/2
-        self.inception5a = InceptionModule(INCEPTION_5A, variant)
-        self.inception5b = InceptionModule(INCEPTION_5B, variant)
-        self.aux1 = InceptionAux(INCEPTION_4B[0], num_classes, variant) if aux_logits else None
-        self.aux2 = InceptionAux(INCEPTION_4E[0], num_classes, variant) if aux_logits else None
-        self.avgpool = nn.AvgPool2d(7, stride=1) if paper else nn.AdaptiveAvgPool2d((1, 1))
-        self.dropout = nn.Dropout(dropout if dropout is not None else (0.4 if paper else 0.2))
-        self.fc = nn.Linear(1024, num_classes)
+        flavour = FLAVOURS[variant]
+        if dropout is not None:
+            flavour = replace(flavour, dropout=dropout)
+        super().__init__(list(TABLE_1.values()), flavour, num_classes, aux_logits, middle=14)
+        self.variant, self.transform_input = variant, transform_input
+        self.conv1 = flavour.conv(3, 64, kernel_size=7, stride=2, padding=3)
+        self.maxpool1 = flavour.pool(3)
+        self.lrn1 = local_response_norm() if flavour.lrn else None
+        self.conv2 = flavour.conv(64, 64, kernel_size=1)  # the "3x3 reduce" of Table 1's second row
+        self.conv3 = flavour.conv(64, 192, kernel_size=3, padding=1)
+        self.lrn2 = local_response_norm() if flavour.lrn else None
+        self.maxpool2 = flavour.pool(3)
 
     def _transform_input(self, x: Tensor) -> Tensor:
         """Map ImageNet-normalized inputs to the (x - 0.5)/0.5 range torchvision's ported weights expect."""
@@ -184,25 +316,49 @@ class GoogLeNet(Network):
         x = self.lrn1(x) if self.lrn1 is not None else x
         x = self.conv3(self.conv2(x))
         x = self.lrn2(x) if self.lrn2 is not None else x
-        return inception_stages(self, self.maxpool2(x))
+        return self.stages(self.maxpool2(x))
 
 
-def inception_stages(net: nn.Module, x: Tensor) -> Tensor | GoogLeNetOutputs:
-    """Table 1 from inception 3a to the classifier, for a network with GoogLeNet's attribute names.
+class SmallGoogLeNet(InceptionNet):
+    """GoogLeNet's Table 1 for small images: a 3×3 stem, nine width-scaled Inception modules, GAP, one FC.
 
-    The auxiliary classifiers run on 4a and 4d only in training mode (``GoogLeNetOutputs``); at test time the
-    network returns the logits alone.
+    Volumes at 32×32: 32 (stem) → 16 (3a, 3b) → 8 (4a–4e) → 4 (5a, 5b) → global average → classes. The paper
+    does not say how its weights were initialized; PyTorch's default initialization leaves a plain ReLU stack this
+    deep unable to learn (chapter 5), so convolutions start from He et al. (2015) and biases from zero.
     """
-    x = net.maxpool3(net.inception3b(net.inception3a(x)))
-    x = net.inception4a(x)
-    with_aux = net.training and net.aux_logits
-    aux1 = net.aux1(x) if with_aux else None
-    x = net.inception4d(net.inception4c(net.inception4b(x)))
-    aux2 = net.aux2(x) if with_aux else None
-    x = net.maxpool4(net.inception4e(x))
-    x = net.inception5b(net.inception5a(x))
-    logits = net.fc(net.dropout(torch.flatten(net.avgpool(x), 1)))
-    return GoogLeNetOutputs(logits, aux1, aux2) if with_aux else logits
+
+    name = "small GoogLeNet"
+
+    def __init__(
+        self,
+        num_classes: int = 10,
+        width: float = 0.125,
+        aux_logits: bool = True,
+        in_channels: int = 3,
+        input_size: int = 32,
+        dropout: float = 0.4,
+    ):
+        if input_size < 20:
+            raise ValueError(
+                f"input_size must be at least 20 (the auxiliary heads pool 5×5 at a quarter), got {input_size}"
+            )
+        stem = scale_channels(192, width)  # the depth entering 3a in Table 1
+        rows, depth = [], stem
+        for row in TABLE_1.values():
+            rows.append(scaled_row(row, width, depth))
+            depth = output_channels(rows[-1])
+        flavour = replace(SMALL, dropout=dropout)
+        middle = (input_size + 3) // 4  # two padded 3×3/2 poolings
+        super().__init__(rows, flavour, num_classes, aux_logits, middle=middle, width=width)
+        # The auxiliary heads are sized for one input; without them any side from 8 up works.
+        self.input_spec = InputSpec(in_channels, input_size, min_size=None if aux_logits else 8)
+        self.stem = nn.Sequential(nn.Conv2d(in_channels, stem, kernel_size=3, padding=1), nn.ReLU(inplace=True))
+        self.maxpool2 = flavour.pool(3)
+        init_weights(self, "he", layers=(nn.Conv2d,))
+
+    def forward(self, x: Tensor) -> Tensor | GoogLeNetOutputs:
+        self.check_input(x)
+        return self.stages(self.maxpool2(self.stem(x)))
 
 
 def googlenet_loss(
@@ -226,3 +382,10 @@ def googlenet(
 ) -> GoogLeNet:
     """GoogLeNet (Szegedy et al. 2014), the paper's network or torchvision's layout (``variant="torchvision"``)."""
     return GoogLeNet(num_classes, aux_logits, variant, transform_input)
+
+
+def small_googlenet(
+    num_classes: int = 10, width: float = 0.125, aux_logits: bool = True, in_channels: int = 3, input_size: int = 32
+) -> SmallGoogLeNet:
+    """Chapter 6's CPU-sized GoogLeNet: Table 1 from 3a on with every width × ``width``, on small images."""
+    return SmallGoogLeNet(num_classes, width, aux_logits, in_channels, input_size)

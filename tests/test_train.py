@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from classic_cnn.data import Augment, Dataset, load
+from classic_cnn.data import Augment, Dataset
 from classic_cnn.models.googlenet import AUX_WEIGHT
 from classic_cnn.train import PAPER_RECIPES, Recipe, Step, Trainer, TrainingDiverged, recipe
 from classic_cnn.train import checkpoint as checkpoints
@@ -268,16 +268,3 @@ def test_command_line_fits_mnist_to_lenet5(tmp_path, monkeypatch):
         ["--model", "lenet5", "--data", "mnist", "--epochs", "1", "--quiet", "--checkpoint", str(tmp_path / "cli.pt")]
     )
     assert trainer.data.name == "mnist" and trainer.data.input_shape == (1, 32, 32)
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize(("variant", "normalize"), [("paper", "lecun"), ("modern", "standard")])
-def test_lenet5_reaches_98_percent_on_digits(variant, normalize):
-    from classic_cnn.models import lenet5
-
-    torch.manual_seed(0)
-    trainer = Trainer(
-        lenet5(variant), load("digits", normalize=normalize), recipe("lenet5", "quick"), seed=0, progress=False
-    )
-    history = trainer.fit()
-    assert history.test_accuracy[-1] >= 0.98

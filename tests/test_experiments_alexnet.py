@@ -61,6 +61,7 @@ def test_four_layer_cnn_counts():
     assert sum(p.numel() for p in model.parameters()) == expected
 
 
+@pytest.mark.slow
 def test_steps_to_error_reaches_an_easy_target_and_reports_a_hard_one():
     data = make_patterns(train_size=64, test_size=10, size=16)
     model = four_layer_cnn("relu", input_size=(3, 16, 16), widths=(4, 4, 4))

@@ -43,6 +43,7 @@ def test_plain_and_residual_twins_share_every_parameter_shape(digits):
     assert plain(digits.test_images[:2]).shape == (2, 10)
 
 
+@pytest.mark.slow
 def test_gradient_norms_equal_autograd_on_each_convolution(digits):
     torch.manual_seed(0)
     model = resnet.cifar_network(20, True, digits, 0.5)

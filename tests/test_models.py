@@ -427,6 +427,7 @@ def test_the_registry_holds_every_network_of_the_book_at_its_papers_input():
     assert {name: on_meta(build).input_size for name, build in M.ARCHITECTURES.items()} == papers
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", MODELS)
 def test_forward_pass_at_the_paper_input_size(name):
     model = MODELS[name]().eval()

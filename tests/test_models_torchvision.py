@@ -39,6 +39,7 @@ def randomize_batch_norm(model: nn.Module) -> None:
             nn.init.uniform_(module.bias, -0.5, 0.5)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "ours, theirs, input_size",
     [

@@ -23,6 +23,7 @@ def numbers(text: str) -> list[int]:
     return [int(number.replace(",", "")) for number in re.findall(r"\d[\d,]*", text)]
 
 
+@pytest.mark.slow
 def test_every_registry_network_has_a_panel_with_summarys_totals():
     networks = book_networks()
     assert len(networks) == len(ARCHITECTURES)
@@ -34,6 +35,7 @@ def test_every_registry_network_has_a_panel_with_summarys_totals():
         assert numbers(total) == [table.params, table.activations, table.macs], name
 
 
+@pytest.mark.slow
 def test_hidden_rows_change_nothing_and_large_networks_go_by_stage():
     for table in book_networks().values():
         rows = shown_rows(table)
@@ -46,6 +48,7 @@ def test_hidden_rows_change_nothing_and_large_networks_go_by_stage():
     ]  # fmt: skip
 
 
+@pytest.mark.slow
 def test_models_cli_prints_summarys_numbers():
     overview = models_cli([])
     for name in ARCHITECTURES:

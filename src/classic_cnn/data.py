@@ -527,6 +527,11 @@ class DeviceLoader:
     def __len__(self) -> int:
         return len(self._starts())
 
+    def batch_sizes(self) -> list[int]:
+        """The size of each (global) batch of a pass, before it is shared among the processes."""
+        starts = self._starts()
+        return [end - start for start, end in zip(starts, starts[1:] + [len(self.labels)])]
+
     def _starts(self) -> list[int]:
         """Where each batch begins in the pass's order; the last batch ends at the end of the data."""
         count = len(self.labels)

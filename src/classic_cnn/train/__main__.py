@@ -121,6 +121,9 @@ def run(arguments: list[str] | None = None) -> None:
     except TrainingDiverged as error:
         print(f"error: {error}", file=sys.stderr)
         sys.exit(1)
+    except KeyboardInterrupt:
+        print("interrupted: the checkpoint holds the last completed epoch; --resume continues", file=sys.stderr)
+        sys.exit(130)
 
 
 if __name__ == "__main__":

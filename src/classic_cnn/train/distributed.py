@@ -2,8 +2,9 @@
 
 ``torchrun --nproc_per_node=N -m classic_cnn.train ...`` sets RANK/WORLD_SIZE/MASTER_ADDR/MASTER_PORT;
 the Trainer then joins the process group (NCCL on CUDA, gloo on CPU) and wraps the model in
-DistributedDataParallel. Each rank trains on its share of every global batch, so N processes at batch
-size B follow the same trajectory as one process at batch size B (up to float rounding).
+DistributedDataParallel. Each rank trains on its share of every global batch, its loss weighted by the
+share's size, so N processes at batch size B follow the same trajectory as one process at batch size B (up
+to float rounding; batch norm's statistics stay per process). A NaN loss in one rank stops them all.
 """
 
 from __future__ import annotations

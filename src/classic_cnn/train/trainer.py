@@ -300,6 +300,7 @@ class Trainer:
         losses = torch.zeros(steps, device=self.device)
         sizes = torch.zeros(steps, device=self.device)
         correct = torch.zeros((), device=self.device, dtype=torch.int64)
+        global_sizes = self.loader.batch_sizes()
         checked, stopped = 0, False
         bar = tqdm(total=steps, desc=f"epoch {epoch}", unit="batch", leave=False, disable=not self.progress)
         for index, (images, labels) in enumerate(self.loader):
@@ -308,13 +309,17 @@ class Trainer:
             with self._autocast():
                 output = self.network(images)
                 logits, loss = self._loss(output, labels)
+                # DDP averages the processes' gradients; weighting each by its share of the batch makes that
+                # the gradient of the whole batch's mean loss, also when the shares differ in size.
+                share = len(labels) * self.world_size / global_sizes[index]
+                scaled = loss if share == 1 else loss * share
             self.optimizer.zero_grad(set_to_none=True)
             if self.scaler is not None:
-                self.scaler.scale(loss).backward()
+                self.scaler.scale(scaled).backward()
                 self.scaler.step(self.optimizer)
                 self.scaler.update()
             else:
-                loss.backward()
+                scaled.backward()
                 self.optimizer.step()
             self.step += 1
             losses[index] = loss.detach()

@@ -127,7 +127,7 @@ def test_bad_settings_raise_naming_the_constraint():
         conv_view(input_size=0)
     with pytest.raises(ValueError, match="stride must be an integer, got 1.5"):
         conv_view(stride=1.5)
-    with pytest.raises(ValueError, match="mode must be one of"):
+    with pytest.raises(ValueError, match="mode must be one of max, avg, got 'median'"):
         pool_view(mode="median")
     with pytest.raises(ValueError, match="padding must be >= 0, got -1"):
         widgets.conv_explorer(padding=-1)
@@ -192,17 +192,38 @@ def test_receptive_field_and_bottleneck_widgets():
     assert shown(cost.output.value, "bottleneck-macs") == "none"
 
 
-def test_bottleneck_input_depth_reaches_resnet_and_googlenet_4e():
-    """GoogLeNet's 4e takes 528 channels in, ResNet's bottlenecks 2048: the slider reaches both."""
-    assert cost_slider_max() >= 2048
-    assert widgets.bottleneck_explorer().widget().controls["in_channels"].max >= 2048
-    assert re.search(r'max="2048"[^>]*data-control="in_channels"', widgets.bottleneck_explorer().html())
+def reductions() -> dict[str, list[tuple[int, int, int, int]]]:
+    """Every 1×1 reduction followed by a k×k convolution in the book's networks (built on the meta device):
+    (input depth, 1×1 width, output depth, k), as the bottleneck explorer's settings name them."""
+    from classic_cnn.models import ARCHITECTURES
+
+    found = {}
+    with torch.device("meta"):
+        for name, build in ARCHITECTURES.items():
+            convs = [m for m in build().modules() if isinstance(m, nn.Conv2d)]
+            found[name] = [
+                (reduce.in_channels, reduce.out_channels, conv.out_channels, conv.kernel_size[0])
+                for reduce, conv in zip(convs, convs[1:])
+                if reduce.kernel_size == (1, 1) and conv.kernel_size[0] > 1 and conv.in_channels == reduce.out_channels
+            ]
+    return found
+
+
+def test_bottleneck_explorer_reaches_every_reduction_in_the_book():
+    """GoogLeNet's 4e takes 528 channels in, ResNet-50's last stage 2048: the sliders reach every such layer."""
+    found = reductions()
+    assert (528, 160, 320, 3) in found["googlenet"] and (528, 32, 128, 5) in found["googlenet"]  # Table 1, 4e
+    assert (2048, 512, 512, 3) in found["resnet50"]
+    layers = [layer for network in found.values() for layer in network]
+    sliders = {c.name: c for c in DEFINITIONS["bottleneck"].controls}
+    for position, name in enumerate(("in_channels", "bottleneck", "out_channels", "kernel_size")):
+        deepest = max(layer[position] for layer in layers)
+        assert sliders[name].minimum <= min(layer[position] for layer in layers) and deepest <= sliders[name].maximum
+    assert sliders["in_channels"].maximum == max(layer[0] for layer in layers) == 2048  # and no further
+    html = widgets.bottleneck_explorer().html()
+    assert re.search(r'max="2048"[^>]*data-control="in_channels"', html)
+    assert widgets.bottleneck_explorer().widget().controls["in_channels"].max == 2048
     assert shown(widgets.bottleneck_explorer(in_channels=528).widget().output.value, "direct-macs") == "331,161,600"
-
-
-def cost_slider_max() -> int:
-    [slider] = [c for c in DEFINITIONS["bottleneck"].controls if c.name == "in_channels"]
-    return slider.maximum
 
 
 def test_explorer_table_is_the_one_source():

@@ -199,6 +199,21 @@ def test_refusals_read_as_in_python(run_js):
     assert all("error" in want for want in expected[-6:])
 
 
+def test_explorers_refuse_settings_as_in_python(run_js):
+    """Each setting of each explorer in turn set to a value no control gives: the browser's message is Python's."""
+    cases, expected = [], []
+    for kind, definition in DEFINITIONS.items():
+        for name, bad in itertools.product(definition.defaults, BAD + ("median",)):
+            settings = {**definition.defaults, name: bad}
+            cases.append(("render", kind, settings))
+            view = python_result(RENDERERS[kind], **settings)
+            expected.append(hashlib.sha256(view.encode()).hexdigest() if isinstance(view, str) else view)
+    got = run_js(cases)
+    mismatches = [(case, want, have) for case, want, have in zip(cases, expected, got) if want != have]
+    assert not mismatches, mismatches[:5]
+    assert sum(isinstance(want, str) for want in expected) == 2  # only padding 0 and bottleneck width 0 are settings
+
+
 def render_grid() -> list[tuple[str, dict]]:
     grid = []
     for n, k, s, p, depth, filters in itertools.product(

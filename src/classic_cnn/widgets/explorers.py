@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib.resources import files
@@ -11,6 +12,11 @@ from classic_cnn.shapes import same_padding
 
 # Every sentence and constant the explorers show, read here and inlined into the browser's script.
 TABLE = json.loads((files("classic_cnn.widgets") / "explorers.json").read_text(encoding="utf-8"))
+
+
+def sentence(template: str, values: dict) -> str:
+    """Put ``values`` into a sentence of explorers.json: ``{name}`` becomes ``str(values[name])``."""
+    return re.sub(r"\{(\w+)\}", lambda match: str(values[match.group(1)]), template)
 
 
 @dataclass(frozen=True)

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
-from numbers import Integral
 from typing import Literal
 
 from classic_cnn.shapes import (
+    _integer,
     conv_macs,
     conv_output_size,
     conv_params,
@@ -25,19 +25,24 @@ from classic_cnn.shapes import (
     receptive_field,
     same_padding,
 )
-from classic_cnn.widgets.explorers import TABLE
+from classic_cnn.widgets.explorers import TABLE, sentence
 
 Status = Literal["ok", "floor", "impossible"]
-POOL_MODES = tuple(next(c for c in TABLE["explorers"]["pool"]["controls"] if c["name"] == "mode")["options"])
 
 
-def _require(name: str, value: object, minimum: int) -> int:
-    """Settings are integers with a lower bound; anything else is a programming error, not a reader's choice."""
-    if isinstance(value, bool) or not isinstance(value, Integral):
-        raise ValueError(f"{name} must be an integer, got {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}")
-    return int(value)
+def checked(kind: str, *values: object) -> list:
+    """Explorer ``kind``'s settings, in the order of its controls, as the controls allow them: integers no smaller
+    than the slider's minimum, or one of the options. Anything else is a ``ValueError`` naming the setting."""
+    settings = []
+    for control, value in zip(TABLE["explorers"][kind]["controls"], values, strict=True):
+        if "options" not in control:
+            settings.append(_integer(control["name"], value, control["min"]))
+        elif value in control["options"]:
+            settings.append(value)
+        else:
+            words = dict(name=control["name"], options=", ".join(control["options"]), value=repr(value))
+            raise ValueError(sentence(TABLE["errors"]["option"], words))
+    return settings
 
 
 def _output_size(function, *args) -> tuple[Status, int | None]:
@@ -97,12 +102,8 @@ def conv_view(
     input_size: int = 7, depth: int = 1, kernel_size: int = 3, stride: int = 1, padding: int = 0, filters: int = 1
 ) -> ConvView:
     """The convolution explorer's numbers for an N×N×D input and K filters of F×F at stride S, padding P."""
-    input_size = _require("input_size", input_size, 1)
-    depth = _require("depth", depth, 1)
-    kernel_size = _require("kernel_size", kernel_size, 1)
-    stride = _require("stride", stride, 1)
-    padding = _require("padding", padding, 0)
-    filters = _require("filters", filters, 1)
+    settings = checked("conv", input_size, depth, kernel_size, stride, padding, filters)
+    input_size, depth, kernel_size, stride, padding, filters = settings
     status, size = _output_size(conv_output_size, input_size, kernel_size, stride, padding)
     try:
         same = same_padding(kernel_size)
@@ -157,11 +158,7 @@ class PoolView:
 
 def pool_view(input_size: int = 6, kernel_size: int = 3, stride: int = 2, mode: str = "max") -> PoolView:
     """Pool the ``input_size``×``input_size`` example grid with an F×F window at stride S (no padding)."""
-    input_size = _require("input_size", input_size, 1)
-    kernel_size = _require("kernel_size", kernel_size, 1)
-    stride = _require("stride", stride, 1)
-    if mode not in POOL_MODES:
-        raise ValueError(f"mode must be one of {POOL_MODES}, got {mode!r}")
+    input_size, kernel_size, stride, mode = checked("pool", input_size, kernel_size, stride, mode)
     status, size = _output_size(pool_output_size, input_size, kernel_size, stride)
     grid = example_grid(input_size)
     pooled = []
@@ -205,10 +202,7 @@ def receptive_field_view(
     layers: int = 3, kernel_size: int = 3, stride: int = 1, channels: int = 64
 ) -> ReceptiveFieldView:
     """``layers`` convolutions of ``kernel_size``×``kernel_size`` at ``stride``, each C channels to C channels."""
-    layers = _require("layers", layers, 1)
-    kernel_size = _require("kernel_size", kernel_size, 1)
-    stride = _require("stride", stride, 1)
-    channels = _require("channels", channels, 1)
+    layers, kernel_size, stride, channels = checked("receptive-field", layers, kernel_size, stride, channels)
     stack = [(kernel_size, stride)] * layers
     fields = [receptive_field(stack[:depth]) for depth in range(1, layers + 1)]
     jumps = [stride**depth for depth in range(layers + 1)]
@@ -259,11 +253,8 @@ def bottleneck_view(
     size: int = 28, in_channels: int = 192, out_channels: int = 32, kernel_size: int = 5, bottleneck: int = 16
 ) -> BottleneckView:
     """Multiplies of size×size×in → k×k conv → size×size×out, directly or through a 1×1 to ``bottleneck``."""
-    size = _require("size", size, 1)
-    in_channels = _require("in_channels", in_channels, 1)
-    out_channels = _require("out_channels", out_channels, 1)
-    kernel_size = _require("kernel_size", kernel_size, 1)
-    bottleneck = _require("bottleneck", bottleneck, 0)
+    settings = checked("bottleneck", size, in_channels, out_channels, kernel_size, bottleneck)
+    size, in_channels, out_channels, kernel_size, bottleneck = settings
     narrow = bottleneck or in_channels  # with no bottleneck the second stage is the direct convolution
     return BottleneckView(
         size,

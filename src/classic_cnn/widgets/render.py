@@ -3,16 +3,15 @@
 The browser draws the same markup with ``js/render.js``; ``tests/test_widgets_js.py`` asserts that the
 two produce identical strings, so what a reader sees on the static site is what the kernel shows.
 Only integers are formatted (rounding done in integer arithmetic), so both languages agree to the byte.
-Sentences are ``{name}`` templates in ``explorers.json``, filled by ``sentence`` here and in the browser.
+Sentences are ``{name}`` templates in ``explorers.json``, filled by ``explorers.sentence`` and its twin in ``js/render.js``.
 """
 
 from __future__ import annotations
 
-import re
 from fractions import Fraction
 
 from classic_cnn.shapes import receptive_field
-from classic_cnn.widgets.explorers import TABLE
+from classic_cnn.widgets.explorers import TABLE, sentence
 from classic_cnn.widgets.logic import (
     BottleneckView,
     ConvView,
@@ -30,14 +29,12 @@ WINDOW, WINDOW_FILL, IGNORED, BAD = _COLOURS["window"], _COLOURS["window_fill"],
 OUTPUT, OUTPUT_FIRST, LINK = _COLOURS["output"], _COLOURS["output_first"], _COLOURS["link"]
 MAX_CELLS = _SIZES["max_cells"]  # beyond this a grid is drawn as one block
 POOL_CELL, ROW_HEIGHT = _SIZES["pool_cell"], _SIZES["row_height"]
+CONV_PICTURE, CONV_GAP = _SIZES["conv_picture"], _SIZES["conv_gap"]  # pixels shared by the grid; gap to the output
+FIELD_PICTURE, LABEL_ROOM = _SIZES["field_picture"], _SIZES["label_room"]
+BAR_LENGTH, BAR_HEIGHT, BAR_STEP = _SIZES["bar_length"], _SIZES["bar_height"], _SIZES["bar_step"]
 
 
 TEXT = TABLE["text"]
-
-
-def sentence(template: str, values: dict) -> str:
-    """Put ``values`` into a sentence of explorers.json: ``{name}`` becomes ``str(values[name])``."""
-    return re.sub(r"\{(\w+)\}", lambda match: str(values[match.group(1)]), template)
 
 
 def group(number: int) -> str:
@@ -48,7 +45,7 @@ def group(number: int) -> str:
 def millions(number: int) -> str:
     """120422400 → '120.4 M' (rounded half up, in integers)."""
     tenths = (number + 50_000) // 100_000
-    return f"{tenths // 10}.{tenths % 10} M"
+    return sentence(TEXT["millions"], dict(whole=tenths // 10, tenth=tenths % 10))
 
 
 def decimal(value: Fraction) -> str:
@@ -95,8 +92,8 @@ def conv_svg(view: ConvView) -> str:
     """The zero-padded input, the filter's positions along the first row, and the output grid."""
     padded, kernel, size = view.padded, view.kernel_size, view.output_size or 0
     span = max(padded, kernel)
-    cell = max(2, 240 // span)
-    gap = 24
+    cell = max(2, CONV_PICTURE // span)
+    gap = CONV_GAP
     width = span * cell + (gap + size * cell if size else 0) + 2
     height = span * cell + 2
     low, high = view.padding, view.padding + view.input_size
@@ -219,7 +216,7 @@ def render_pool(view: PoolView) -> str:
 def receptive_field_svg(view: ReceptiveFieldView) -> str:
     """One output unit (top) and the units below it that it depends on, down to the input (bottom)."""
     layers, kernel, stride, field = view.layers, view.kernel_size, view.stride, view.field
-    unit = 2 * max(1, 180 // field)  # even, so that half-pixel centres stay integers
+    unit = 2 * max(1, FIELD_PICTURE // field)  # even, so that half-pixel centres stay integers
     # units of layer `level` that the output unit depends on: the receptive field of the layers above it
     counts = [receptive_field([(kernel, stride)] * (layers - level)) for level in range(layers + 1)]
     fields = [1] + view.fields
@@ -248,7 +245,7 @@ def receptive_field_svg(view: ReceptiveFieldView) -> str:
         parts.append(
             f'<text x="{field * unit + 8}" y="{(layers - level) * ROW_HEIGHT + 14}" font-size="12">{name}</text>'
         )
-    width = field * unit + 90
+    width = field * unit + LABEL_ROOM
     height = layers * ROW_HEIGHT + 22
     return svg(width, height, sentence(TEXT["receptive-field"]["picture"], dict(field=field)), parts)
 
@@ -282,10 +279,12 @@ def bottleneck_svg(view: BottleneckView) -> str:
     bars = list(zip(TEXT["bottleneck"]["bars"], (view.direct_macs, view.total_macs)))
     parts = []
     for index, (name, value) in enumerate(bars):
-        y = index * 28
-        parts.append(rect(90, y, max(1, 300 * value // largest), 20, WINDOW if index == 0 else OUTPUT_FIRST))
+        y = index * BAR_STEP
+        length = max(1, BAR_LENGTH * value // largest)
+        parts.append(rect(LABEL_ROOM, y, length, BAR_HEIGHT, WINDOW if index == 0 else OUTPUT_FIRST))
         parts.append(f'<text x="0" y="{y + 15}" font-size="12">{name}</text>')
-    return svg(400, 58, TEXT["bottleneck"]["picture"], parts)
+    width, height = LABEL_ROOM + BAR_LENGTH + 10, len(bars) * BAR_STEP + 2
+    return svg(width, height, TEXT["bottleneck"]["picture"], parts)
 
 
 def render_bottleneck(view: BottleneckView) -> str:

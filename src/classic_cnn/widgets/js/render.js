@@ -11,12 +11,14 @@ var ClassicCnn = (typeof ClassicCnn === "object" && ClassicCnn) ? ClassicCnn : {
   var WINDOW = colours.window, WINDOW_FILL = colours.window_fill, IGNORED = colours.ignored, BAD = colours.bad;
   var OUTPUT = colours.output, OUTPUT_FIRST = colours.output_first, LINK = colours.link;
   var MAX_CELLS = sizes.max_cells, POOL_CELL = sizes.pool_cell, ROW_HEIGHT = sizes.row_height;
+  var CONV_PICTURE = sizes.conv_picture, CONV_GAP = sizes.conv_gap, FIELD_PICTURE = sizes.field_picture;
+  var LABEL_ROOM = sizes.label_room, BAR_LENGTH = sizes.bar_length, BAR_HEIGHT = sizes.bar_height, BAR_STEP = sizes.bar_step;
   var TEXT = api.TEXT.text;
 
   // --- formatting (integers only, as render.py) ---
   function group(n) { return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ","); }
   function div(a, b) { return Math.floor(a / b); }
-  function millions(n) { var t = div(n + 50000, 100000); return div(t, 10) + "." + (t % 10) + " M"; }
+  function millions(n) { var t = div(n + 50000, 100000); return sentence(TEXT.millions, { whole: div(t, 10), tenth: t % 10 }); }
   function decimal(sum, count) {  // sum/count to at most two decimals, half up
     var h = div(200 * sum + count, 2 * count), whole = div(h, 100), rest = h % 100;
     if (rest === 0) { return String(whole); }
@@ -53,8 +55,22 @@ var ClassicCnn = (typeof ClassicCnn === "object" && ClassicCnn) ? ClassicCnn : {
     try { return ["floor", fn.apply(null, args.concat([false]))]; } catch (e) { return ["impossible", null]; }
   }
 
+  // The settings as the explorer's controls allow them, or a RangeError worded as Python's — logic.checked
+  function checked(kind, s) {
+    api.TEXT.explorers[kind].controls.forEach(function (control) {
+      var value = s[control.name];
+      if (!control.options) {
+        shapes.integer(control.name, value, control.min);
+      } else if (control.options.indexOf(value) < 0) {
+        throw new RangeError(sentence(api.TEXT.errors.option,
+          { name: control.name, options: control.options.join(", "), value: shapes.repr(value) }));
+      }
+    });
+  }
+
   // --- convolution ---
   function convView(s) {
+    checked("conv", s);
     var o = outputSize(function (n, f, st, p, strict) { return shapes.convOutputSize(n, f, st, p, 1, strict); },
       [s.input_size, s.kernel_size, s.stride, s.padding]);
     var v = {
@@ -74,7 +90,7 @@ var ClassicCnn = (typeof ClassicCnn === "object" && ClassicCnn) ? ClassicCnn : {
   }
 
   function convSvg(v) {
-    var size = v.size || 0, span = Math.max(v.padded, v.kernel), cell = Math.max(2, div(240, span)), gap = 24;
+    var size = v.size || 0, span = Math.max(v.padded, v.kernel), cell = Math.max(2, div(CONV_PICTURE, span)), gap = CONV_GAP;
     var width = span * cell + (size ? gap + size * cell : 0) + 2, height = span * cell + 2;
     var low = v.padding, high = v.padding + v.n, parts = [], row, column;
     if (v.padded <= MAX_CELLS) {
@@ -139,6 +155,7 @@ var ClassicCnn = (typeof ClassicCnn === "object" && ClassicCnn) ? ClassicCnn : {
   }
 
   function poolView(s) {
+    checked("pool", s);
     var o = outputSize(function (n, f, st, strict) { return shapes.poolOutputSize(n, f, st, 0, 1, false, strict); },
       [s.input_size, s.kernel_size, s.stride]);
     var v = { n: s.input_size, kernel: s.kernel_size, stride: s.stride, mode: s.mode, status: o[0], size: o[1] };
@@ -206,6 +223,7 @@ var ClassicCnn = (typeof ClassicCnn === "object" && ClassicCnn) ? ClassicCnn : {
   function stack(kernel, stride, count) { return range(count).map(function () { return [kernel, stride]; }); }
 
   function receptiveFieldView(s) {
+    checked("receptive-field", s);
     var v = { layers: s.layers, kernel: s.kernel_size, stride: s.stride, channels: s.channels };
     v.fields = range(v.layers).map(function (i) { return shapes.receptiveField(stack(v.kernel, v.stride, i + 1)); });
     v.jumps = range(v.layers + 1).map(function (depth) { return Math.pow(v.stride, depth); });
@@ -218,7 +236,7 @@ var ClassicCnn = (typeof ClassicCnn === "object" && ClassicCnn) ? ClassicCnn : {
   }
 
   function receptiveFieldSvg(v) {
-    var unit = 2 * Math.max(1, div(180, v.field)), parts = [], level, index, tap;
+    var unit = 2 * Math.max(1, div(FIELD_PICTURE, v.field)), parts = [], level, index, tap;
     var counts = range(v.layers + 1).map(function (l) { return shapes.receptiveField(stack(v.kernel, v.stride, v.layers - l)); });
     var fields = [1].concat(v.fields);
     function centre(l, i) { return [div((2 * i * v.jumps[l] + fields[l]) * unit, 2), (v.layers - l) * ROW_HEIGHT + 10]; }
@@ -241,7 +259,7 @@ var ClassicCnn = (typeof ClassicCnn === "object" && ClassicCnn) ? ClassicCnn : {
       parts.push('<text x="' + (v.field * unit + 8) + '" y="' + ((v.layers - level) * ROW_HEIGHT + 14) +
         '" font-size="12">' + name + "</text>");
     }
-    return svg(v.field * unit + 90, v.layers * ROW_HEIGHT + 22, sentence(TEXT["receptive-field"].picture, { field: v.field }), parts);
+    return svg(v.field * unit + LABEL_ROOM, v.layers * ROW_HEIGHT + 22, sentence(TEXT["receptive-field"].picture, { field: v.field }), parts);
   }
 
   function renderReceptiveField(s) {
@@ -257,6 +275,7 @@ var ClassicCnn = (typeof ClassicCnn === "object" && ClassicCnn) ? ClassicCnn : {
 
   // --- 1×1 bottleneck ---
   function bottleneckView(s) {
+    checked("bottleneck", s);
     var v = { size: s.size, cin: s.in_channels, cout: s.out_channels, kernel: s.kernel_size, narrow: s.bottleneck };
     var through = v.narrow || v.cin;
     v.directMacs = shapes.convMacs(v.cin, v.cout, v.kernel, v.size, v.size);
@@ -272,13 +291,13 @@ var ClassicCnn = (typeof ClassicCnn === "object" && ClassicCnn) ? ClassicCnn : {
 
   function bottleneckSvg(v) {
     var largest = Math.max(v.directMacs, v.totalMacs), parts = [];
-    var names = TEXT.bottleneck.bars;
-    [[names[0], v.directMacs], [names[1], v.totalMacs]].forEach(function (bar, index) {
-      var y = index * 28;
-      parts.push(rect(90, y, Math.max(1, div(300 * bar[1], largest)), 20, index === 0 ? WINDOW : OUTPUT_FIRST));
-      parts.push('<text x="0" y="' + (y + 15) + '" font-size="12">' + bar[0] + "</text>");
+    var values = [v.directMacs, v.totalMacs];
+    TEXT.bottleneck.bars.forEach(function (name, index) {
+      var y = index * BAR_STEP, length = Math.max(1, div(BAR_LENGTH * values[index], largest));
+      parts.push(rect(LABEL_ROOM, y, length, BAR_HEIGHT, index === 0 ? WINDOW : OUTPUT_FIRST));
+      parts.push('<text x="0" y="' + (y + 15) + '" font-size="12">' + name + "</text>");
     });
-    return svg(400, 58, TEXT.bottleneck.picture, parts);
+    return svg(LABEL_ROOM + BAR_LENGTH + 10, values.length * BAR_STEP + 2, TEXT.bottleneck.picture, parts);
   }
 
   function renderBottleneck(s) {

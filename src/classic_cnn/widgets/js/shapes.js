@@ -129,6 +129,8 @@ ClassicCnn.shapes = (function () {
   }
 
   return {
+    integer: integer,
+    repr: repr,
     convOutputSize: convOutputSize,
     poolOutputSize: poolOutputSize,
     samePadding: samePadding,

@@ -218,6 +218,8 @@ def summary(
     """
     import torch
 
+    from classic_cnn.hooks import eval_mode
+
     if input_size is None:
         input_size = getattr(model, "input_size", None)
         if input_size is None:
@@ -236,11 +238,9 @@ def summary(
         if tensor is not None:
             calls.append((names[module], module, tensor, _reuses_input(tensor, inputs)))
 
-    modes = {module: module.training for module in model.modules()}
     handles = [module.register_forward_hook(record) for module in model.modules() if module is not model]
     try:
-        model.eval()
-        with torch.no_grad():
+        with eval_mode(model), torch.no_grad():
             if device == "meta":
                 state = {
                     name: torch.empty_like(tensor, device="meta")
@@ -255,8 +255,6 @@ def summary(
     finally:
         for handle in handles:
             handle.remove()
-        for module, mode in modes.items():
-            module.training = mode
 
     leaves = [
         (name, module, out, reused) for name, module, out, reused in calls if next(module.children(), None) is None

@@ -73,3 +73,15 @@ def test_walker_static_and_widget():
     assert widget.output.value == walker.panels["VGG-16"]
     with pytest.raises(ValueError, match="selected 'ResNet-1000' is not one of"):
         architecture_walker(selected="ResNet-1000")
+
+
+def test_the_panels_trace_the_papers_volumes():
+    panels = architecture_walker().panels
+    for name, volumes in {
+        "AlexNet": ["227×227×3", "55×55×96", "27×27×96", "27×27×256", "13×13×256", "13×13×384", "6×6×256"],
+        "ZFNet": ["224×224×3", "110×110×96", "55×55×96", "26×26×256", "13×13×256", "6×6×256"],
+        "LeNet-5": ["32×32×1", "28×28×6", "14×14×6", "10×10×16", "5×5×16", "1×1×120"],
+    }.items():
+        line = re.search(r"<p>(.*?)</p>", panels[name]).group(1)
+        positions = [line.index(volume) for volume in volumes]
+        assert positions == sorted(positions), (name, line)

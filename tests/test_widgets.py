@@ -11,7 +11,6 @@ from torch import nn
 
 from classic_cnn import widgets
 from classic_cnn.widgets import render
-from classic_cnn.widgets.architectures import ARCHITECTURES
 from classic_cnn.widgets.explorers import DEFINITIONS, TABLE
 from classic_cnn.widgets.logic import bottleneck_view, conv_view, example_grid, pool_view, receptive_field_view
 
@@ -256,43 +255,7 @@ def test_static_explorer_html_carries_controls_view_and_hooks():
     assert 'max="227"' in widgets.conv_explorer(input_size=227, kernel_size=11, stride=4).html()
 
 
-# --- the architecture walker against the papers -------------------------------------------------
-
-
-def test_walker_specs_match_the_papers():
-    from classic_cnn.shapes import trace
-
-    lenet = trace(*ARCHITECTURES["LeNet-5"])
-    assert lenet.sizes == ["32×32×1", "28×28×6", "14×14×6", "10×10×16", "5×5×16", "1×1×120", "120", "84", "10"]
-    assert lenet.params == 61_706
-    alexnet = trace(*ARCHITECTURES["AlexNet"])
-    assert alexnet.sizes[1:9] == [
-        "55×55×96",
-        "27×27×96",
-        "27×27×256",
-        "13×13×256",
-        "13×13×384",
-        "13×13×384",
-        "13×13×256",
-        "6×6×256",
-    ]
-    assert alexnet.params == 62_378_344  # the single-tower AlexNet's often-quoted 62.3M
-    zfnet = trace(*ARCHITECTURES["ZFNet"])
-    assert [size.split("×")[0] for size in zfnet.sizes[1:9]] == ["110", "55", "26", "13", "13", "13", "13", "6"]
-
-
-def test_walker_vgg16_matches_torchvision():
-    from torchvision.models import vgg16
-
-    from classic_cnn.shapes import trace
-
-    with torch.device("meta"):  # shapes and counts only: no memory, no initialisation
-        model = vgg16(weights=None)
-        features = model.features(torch.zeros(1, 3, 224, 224))
-    traced = trace(*ARCHITECTURES["VGG-16"])
-    assert traced.params == sum(p.numel() for p in model.parameters()) == 138_357_544
-    pools = [row for row in traced.rows if row.name.startswith("pool")]
-    assert str(pools[-1].output) == f"{features.shape[2]}×{features.shape[3]}×{features.shape[1]}"
+# --- the architecture walker (its numbers: tests/test_walker.py) ----------------------------------
 
 
 def test_walker_static_and_widget():

@@ -42,6 +42,16 @@ def require_node() -> None:
         pytest.skip("node is not installed")
 
 
+def test_missing_node_skips_locally_but_fails_under_ci(monkeypatch):
+    monkeypatch.setattr(f"{__name__}.NODE", None)
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI is set"):
+        require_node()
+    monkeypatch.delenv("CI")
+    with pytest.raises(pytest.skip.Exception):
+        require_node()
+
+
 HARNESS = r"""
 const fs = require("fs"), vm = require("vm"), crypto = require("crypto");
 const [library, casesFile] = process.argv.slice(2);

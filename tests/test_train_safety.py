@@ -141,6 +141,7 @@ def test_same_run_is_recognized_across_fresh_weights_and_last_bit_differences(tm
     Trainer(resnet20(12, width=0.25), data, RECIPE, checkpoint=path, progress=False).save_checkpoint(path)
     nudged = Dataset(**{**vars(data), "train_images": data.train_images * (1 + 1e-7)})  # another machine's rounding
     resumed = Trainer(resnet20(12, width=0.25), nudged, RECIPE.replace(epochs=1), checkpoint=path, progress=False)
+    resumed.model.layer1[0].register_full_backward_hook(lambda *args: None)  # a chapter's probe: not the architecture
     resumed.load_checkpoint(path)
     assert resumed.epoch == 0
 

@@ -25,11 +25,16 @@ def model_signature(model: nn.Module) -> str:
     """
     lines = []
     for name, module in model.named_modules():
-        settings = {key: value for key, value in vars(module).items() if key != "training" and _plain(value)}
+        settings = {key: value for key, value in vars(module).items() if _setting(key, value)}
         lines.append(f"{name}: {type(module).__qualname__} {sorted(settings.items())!r}")
     lines += [f"{name}: {tuple(tensor.shape)}" for name, tensor in model.state_dict().items()]
     text = re.sub(r" at 0x[0-9a-f]+", "", "\n".join(lines))  # no memory addresses: they change every run
     return f"{type(model).__qualname__}#{hashlib.sha256(text.encode()).hexdigest()[:16]}"
+
+
+def _setting(key: str, value: object) -> bool:
+    """A module's own setting: public (PyTorch's bookkeeping, e.g. hook flags, is private), plain and not its mode."""
+    return not key.startswith("_") and key != "training" and _plain(value)
 
 
 def _plain(value: object) -> bool:

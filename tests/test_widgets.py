@@ -3,6 +3,7 @@
 import itertools
 import json
 import re
+from pathlib import Path
 
 import pytest
 import torch
@@ -235,6 +236,29 @@ def test_explorer_table_is_the_one_source():
     [line] = [line for line in widgets.conv_explorer().html().splitlines() if line.startswith("ClassicCnn.TEXT = ")]
     assert json.loads(line.removeprefix("ClassicCnn.TEXT = ").removesuffix(";")) == TABLE
     assert "</" not in line  # escaped as <\/, so that no sentence can close the <script>
+
+
+def leaves(value: object):
+    """Every string in a nested JSON value."""
+    if isinstance(value, str):
+        yield value
+    for item in value.values() if isinstance(value, dict) else value if isinstance(value, list) else ():
+        yield from leaves(item)
+
+
+def test_no_sentence_of_the_table_is_typed_again():
+    """The explorers' words live in explorers.json alone: no five-word run of its sentences is in their code."""
+    folder = Path(widgets.__file__).parent
+    code = ["explorers.py", "logic.py", "render.py", "kernel.py", "static.py", "js/render.js", "js/mount.js"]
+    sources = {name: (folder / name).read_text(encoding="utf-8") for name in code}  # js/shapes.js words shapes.py's
+    fragments = [
+        fragment.strip(" .,:;()=·")
+        for sentence in leaves(TABLE)
+        for fragment in re.split(r"\{\w+\}|<[^>]*>", sentence)  # the words between the numbers and the markup
+    ]
+    fragments = [fragment for fragment in fragments if len(fragment.split()) >= 5]
+    assert len(fragments) > 20
+    assert not [(fragment, name) for fragment in fragments for name, source in sources.items() if fragment in source]
 
 
 # --- the static (browser) form's HTML -----------------------------------------------------------

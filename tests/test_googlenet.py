@@ -9,7 +9,6 @@ from classic_cnn.models import GoogLeNetOutputs, InceptionModule, googlenet, sma
 from classic_cnn.models.googlenet import (
     PAPER,
     TABLE_1,
-    TORCHVISION,
     InceptionNet,
     inception_multiply_adds,
     output_channels,
@@ -56,14 +55,26 @@ def test_inception_multiply_adds_rejects_short_rows():
 
 
 def test_the_flavours_are_data_and_both_networks_walk_the_same_stages():
-    assert (PAPER.k5, PAPER.pool4, PAPER.lrn, PAPER.dropout) == (5, 3, True, 0.4)
-    assert (TORCHVISION.k5, TORCHVISION.pool4, TORCHVISION.lrn, TORCHVISION.dropout) == (3, 2, False, 0.2)
+    with pytest.raises(AttributeError):
+        PAPER.dropout = 0.5  # frozen: a flavour is a description, not a setting to tweak in place
     with torch.device("meta"):
         paper, port = googlenet(), googlenet(variant="torchvision")
     assert isinstance(paper, InceptionNet) and isinstance(small_googlenet(), InceptionNet)
-    assert paper.inception3a.branch3[1].conv.kernel_size == (5, 5)
-    assert port.inception3a.branch3[1].conv.kernel_size == (3, 3)
-    assert paper.lrn1 is not None and port.lrn1 is None
+    # Szegedy et al. 2014, Table 1 and Fig. 3: 5×5 branch, LRN, 3×3/2 pooling before 5a, 7×7 average, dropout 0.4
+    assert (
+        paper.inception3a.branch3[1].conv.kernel_size == (5, 5) and paper.inception3a.branch3[1].conv.bias is not None
+    )
+    assert isinstance(paper.lrn1, nn.LocalResponseNorm) and isinstance(paper.lrn2, nn.LocalResponseNorm)
+    assert (paper.maxpool4.kernel_size, paper.maxpool4.stride) == (3, 2)
+    assert isinstance(paper.avgpool, nn.AvgPool2d) and paper.avgpool.kernel_size == 7 and paper.dropout.p == 0.4
+    assert (paper.aux1.pool.kernel_size, paper.aux1.pool.stride) == (5, 3)
+    # torchvision's port: batch norm (eps 0.001) without conv biases, a 3×3 "5x5" branch, 2×2/2, adaptive pools
+    branch = port.inception3a.branch3[1]
+    assert branch.conv.kernel_size == (3, 3) and branch.conv.bias is None and branch.bn.eps == 0.001
+    assert port.lrn1 is None and port.lrn2 is None
+    assert (port.maxpool4.kernel_size, port.maxpool4.stride) == (2, 2) and port.dropout.p == 0.2
+    assert isinstance(port.avgpool, nn.AdaptiveAvgPool2d) and port.aux1.pool.output_size == (4, 4)
+    assert port.aux1.fc1.in_features == paper.aux1.fc1.in_features == 128 * 4 * 4
 
 
 def test_scaled_row():
@@ -90,11 +101,18 @@ def test_small_googlenet_modules_follow_table_1_scaled():
     model = small_googlenet(width=0.5)
     assert model.inception3a.out_channels == sum(round(c * 0.5) for c in (64, 128, 32, 32))
     assert isinstance(model.avgpool, nn.AdaptiveAvgPool2d) and model.fc.in_features == model.inception5b.out_channels
-    with pytest.raises(ValueError, match="at least 20"):
-        small_googlenet(input_size=16)
-    assert small_googlenet(input_size=40).eval()(torch.zeros(1, 3, 40, 40)).shape == (1, 10)
-    headless = small_googlenet(aux_logits=False).eval()
-    assert headless(torch.zeros(1, 3, 24, 24)).shape == (1, 10)  # without the heads any side from 8 works
+
+
+def test_small_googlenet_takes_any_multiple_of_8_from_16():
+    model = small_googlenet()
+    assert model.input_size == (3, 32, 32)  # what a summary traces
+    for side in (16, 24, 40, 64):
+        outputs = model.train()(torch.zeros(2, 3, side, side))
+        assert [tuple(o.shape) for o in outputs] == [(2, 10)] * 3, side
+    for side in (8, 20, 33):
+        with pytest.raises(ValueError, match="a multiple of 8, ≥ 16"):
+            model(torch.zeros(1, 3, side, side))
+    assert small_googlenet(in_channels=1).eval()(torch.zeros(1, 1, 16, 16)).shape == (1, 10)
 
 
 def test_aux_settings_by_profile():

@@ -12,7 +12,7 @@ auxiliary pooling are adaptive, the dropout is 0.2, and ``transform_input`` can 
 Both round pooling sizes up (``ceil_mode``), as Caffe did: 112 → 56 → 28 → 14 → 7.
 
 ``small_googlenet()`` is chapter 6's CPU-sized network: the same Table 1 from 3a on, every row scaled by
-``width``, for 32×32 images with a single 3×3 convolution as the stem.
+``width``, with a single 3×3 convolution as the stem, for 32×32 images (or any side that is a multiple of 8, ≥ 16).
 
 In training mode with ``aux_logits=True`` the models return ``GoogLeNetOutputs(logits, aux1, aux2)``; in
 eval mode (or with ``aux_logits=False``) only the logits. ``googlenet_loss`` adds the auxiliary losses with
@@ -90,20 +90,20 @@ class Flavour:
 
     conv: type[nn.Module]  # ConvReLU (the paper) or BasicConv2d (with batch norm)
     lrn: bool  # local response normalization in the stem
-    k5: int  # kernel of the "5x5" branch
+    branch5x5_kernel: int  # kernel of the "5x5" branch
     pool: Callable[[int], nn.Module]  # the max pooling between stages, given its kernel size
-    pool4: int  # kernel of the pooling before 5a
+    pool_before_5a: int  # kernel of that pooling before inception 5a
     avgpool: Callable[[], nn.Module]  # the pooling before the classifier
     aux_pool: Callable[[], nn.Module]  # the pooling that opens an auxiliary classifier
-    dropout: float
+    dropout: float  # before the classifier
 
 
 PAPER = Flavour(
     conv=ConvReLU,
     lrn=True,
-    k5=5,
+    branch5x5_kernel=5,
     pool=partial(nn.MaxPool2d, stride=2, ceil_mode=True),
-    pool4=3,
+    pool_before_5a=3,
     avgpool=partial(nn.AvgPool2d, 7, stride=1),
     aux_pool=partial(nn.AvgPool2d, 5, stride=3),
     dropout=0.4,
@@ -111,22 +111,24 @@ PAPER = Flavour(
 TORCHVISION = Flavour(
     conv=BasicConv2d,
     lrn=False,
-    k5=3,  # torchvision's "5x5" branch is a 3×3 (see the module docstring)
+    branch5x5_kernel=3,  # torchvision's "5x5" branch is a 3×3 (see the module docstring)
     pool=partial(nn.MaxPool2d, stride=2, ceil_mode=True),
-    pool4=2,
+    pool_before_5a=2,
     avgpool=partial(nn.AdaptiveAvgPool2d, (1, 1)),
     aux_pool=partial(nn.AdaptiveAvgPool2d, (4, 4)),
     dropout=0.2,
 )
-# Chapter 6's small network: the paper's modules on 32×32 images, padded poolings, global average pooling.
+# Chapter 6's small network: the paper's modules on small images of any size, so its poolings are padded (each
+# halves an even side) and its average poolings adaptive: global before the classifier, 2×2 in the auxiliary
+# classifiers (what the paper's 5×5/3 gives on the 8×8 maps of a 32×32 input).
 SMALL = Flavour(
     conv=ConvReLU,
     lrn=False,
-    k5=5,
+    branch5x5_kernel=5,
     pool=partial(nn.MaxPool2d, stride=2, padding=1),
-    pool4=3,
+    pool_before_5a=3,
     avgpool=partial(nn.AdaptiveAvgPool2d, 1),
-    aux_pool=partial(nn.AvgPool2d, 5, stride=3),
+    aux_pool=partial(nn.AdaptiveAvgPool2d, 2),
     dropout=0.4,
 )
 FLAVOURS = {"paper": PAPER, "torchvision": TORCHVISION}
@@ -175,13 +177,14 @@ class InceptionModule(nn.Module):
     def __init__(self, row: Row, flavour: Flavour = PAPER):
         super().__init__()
         in_channels, ch1x1, ch3x3_reduce, ch3x3, ch5x5_reduce, ch5x5, pool_proj = row
-        conv, k5 = flavour.conv, flavour.k5
+        conv, kernel5 = flavour.conv, flavour.branch5x5_kernel
         self.branch1 = conv(in_channels, ch1x1, kernel_size=1)
         self.branch2 = nn.Sequential(
             conv(in_channels, ch3x3_reduce, kernel_size=1), conv(ch3x3_reduce, ch3x3, kernel_size=3, padding=1)
         )
         self.branch3 = nn.Sequential(
-            conv(in_channels, ch5x5_reduce, kernel_size=1), conv(ch5x5_reduce, ch5x5, kernel_size=k5, padding=k5 // 2)
+            conv(in_channels, ch5x5_reduce, kernel_size=1),
+            conv(ch5x5_reduce, ch5x5, kernel_size=kernel5, padding=kernel5 // 2),
         )
         self.branch4 = nn.Sequential(
             nn.MaxPool2d(kernel_size=3, stride=1, padding=1, ceil_mode=True),
@@ -197,8 +200,8 @@ class InceptionModule(nn.Module):
 class InceptionAux(nn.Module):
     """An auxiliary classifier (§5): avg pool → 1×1 conv 128 → FC 1024 → dropout 0.7 → FC classes.
 
-    ``size`` is the side of the maps it reads (14 in the paper: 5×5/3 pooling gives 4×4); ``width`` scales
-    its 128 and 1024.
+    ``size`` is the side of the maps it reads (14 in the paper: 5×5/3 pooling gives 4×4; an adaptive pooling
+    ignores it); ``width`` scales its 128 and 1024.
     """
 
     def __init__(self, in_channels: int, num_classes: int, flavour: Flavour = PAPER, size: int = 14, width: float = 1):
@@ -228,13 +231,10 @@ class GoogLeNetOutputs(NamedTuple):
 class InceptionNet(Network):
     """Table 1 from inception 3a to the classifier, shared by every GoogLeNet here; a subclass adds its stem.
 
-    ``rows`` are the nine Inception rows (3a … 5b); ``middle`` is the side of the maps from 4a to 4e, which the
-    auxiliary classifiers read.
+    ``rows`` are the nine Inception rows (3a … 5b); ``width`` scales the auxiliary classifiers' own layers.
     """
 
-    def __init__(
-        self, rows: list[Row], flavour: Flavour, num_classes: int, aux_logits: bool, middle: int, width: float = 1
-    ):
+    def __init__(self, rows: list[Row], flavour: Flavour, num_classes: int, aux_logits: bool, width: float = 1):
         super().__init__()
         r3a, r3b, r4a, r4b, r4c, r4d, r4e, r5a, r5b = rows
         self.aux_logits = aux_logits
@@ -246,10 +246,10 @@ class InceptionNet(Network):
         self.inception4c = InceptionModule(r4c, flavour)
         self.inception4d = InceptionModule(r4d, flavour)
         self.inception4e = InceptionModule(r4e, flavour)
-        self.maxpool4 = flavour.pool(flavour.pool4)
+        self.maxpool4 = flavour.pool(flavour.pool_before_5a)
         self.inception5a = InceptionModule(r5a, flavour)
         self.inception5b = InceptionModule(r5b, flavour)
-        aux = partial(InceptionAux, num_classes=num_classes, flavour=flavour, size=middle, width=width)
+        aux = partial(InceptionAux, num_classes=num_classes, flavour=flavour, width=width)
         self.aux1 = aux(output_channels(r4a)) if aux_logits else None
         self.aux2 = aux(output_channels(r4d)) if aux_logits else None
         self.avgpool = flavour.avgpool()
@@ -292,7 +292,7 @@ class GoogLeNet(InceptionNet):
         flavour = FLAVOURS[variant]
         if dropout is not None:
             flavour = replace(flavour, dropout=dropout)
-        super().__init__(list(TABLE_1.values()), flavour, num_classes, aux_logits, middle=14)
+        super().__init__(list(TABLE_1.values()), flavour, num_classes, aux_logits)
         self.variant, self.transform_input = variant, transform_input
         self.conv1 = flavour.conv(3, 64, kernel_size=7, stride=2, padding=3)
         self.maxpool1 = flavour.pool(3)
@@ -322,9 +322,10 @@ class GoogLeNet(InceptionNet):
 class SmallGoogLeNet(InceptionNet):
     """GoogLeNet's Table 1 for small images: a 3×3 stem, nine width-scaled Inception modules, GAP, one FC.
 
-    Volumes at 32×32: 32 (stem) → 16 (3a, 3b) → 8 (4a–4e) → 4 (5a, 5b) → global average → classes. The paper
-    does not say how its weights were initialized; PyTorch's default initialization leaves a plain ReLU stack this
-    deep unable to learn (chapter 5), so convolutions start from He et al. (2015) and biases from zero.
+    Volumes at 32×32: 32 (stem) → 16 (3a, 3b) → 8 (4a–4e) → 4 (5a, 5b) → global average → classes; any side that
+    is a multiple of 8 and at least 16 halves the same way (16 → 8 → 4 → 2). The paper does not say how its
+    weights were initialized; PyTorch's default initialization leaves a plain ReLU stack this deep unable to learn
+    (chapter 5), so convolutions start from He et al. (2015) and biases from zero.
     """
 
     name = "small GoogLeNet"
@@ -335,23 +336,16 @@ class SmallGoogLeNet(InceptionNet):
         width: float = 0.125,
         aux_logits: bool = True,
         in_channels: int = 3,
-        input_size: int = 32,
         dropout: float = 0.4,
     ):
-        if input_size < 20:
-            raise ValueError(
-                f"input_size must be at least 20 (the auxiliary heads pool 5×5 at a quarter), got {input_size}"
-            )
         stem = scale_channels(192, width)  # the depth entering 3a in Table 1
         rows, depth = [], stem
         for row in TABLE_1.values():
             rows.append(scaled_row(row, width, depth))
             depth = output_channels(rows[-1])
         flavour = replace(SMALL, dropout=dropout)
-        middle = (input_size + 3) // 4  # two padded 3×3/2 poolings
-        super().__init__(rows, flavour, num_classes, aux_logits, middle=middle, width=width)
-        # The auxiliary heads are sized for one input; without them any side from 8 up works.
-        self.input_spec = InputSpec(in_channels, input_size, min_size=None if aux_logits else 8)
+        super().__init__(rows, flavour, num_classes, aux_logits, width=width)
+        self.input_spec = InputSpec(in_channels, 32, min_size=16, multiple=8)
         self.stem = nn.Sequential(nn.Conv2d(in_channels, stem, kernel_size=3, padding=1), nn.ReLU(inplace=True))
         self.maxpool2 = flavour.pool(3)
         init_weights(self, "he", layers=(nn.Conv2d,))
@@ -385,7 +379,7 @@ def googlenet(
 
 
 def small_googlenet(
-    num_classes: int = 10, width: float = 0.125, aux_logits: bool = True, in_channels: int = 3, input_size: int = 32
+    num_classes: int = 10, width: float = 0.125, aux_logits: bool = True, in_channels: int = 3
 ) -> SmallGoogLeNet:
     """Chapter 6's CPU-sized GoogLeNet: Table 1 from 3a on with every width × ``width``, on small images."""
-    return SmallGoogLeNet(num_classes, width, aux_logits, in_channels, input_size)
+    return SmallGoogLeNet(num_classes, width, aux_logits, in_channels)

@@ -229,13 +229,12 @@ class GoogLeNetOutputs(NamedTuple):
 
 
 class InceptionNet(Network):
-    """Table 1 from inception 3a to the classifier, shared by every GoogLeNet here; a subclass adds its stem.
+    """Table 1 from inception 3a to the classifier, shared by every GoogLeNet here; a subclass builds its stem,
+    then calls :meth:`build_stages` (in that order, so modules are created and registered as the network runs)."""
 
-    ``rows`` are the nine Inception rows (3a … 5b); ``width`` scales the auxiliary classifiers' own layers.
-    """
-
-    def __init__(self, rows: list[Row], flavour: Flavour, num_classes: int, aux_logits: bool, width: float = 1):
-        super().__init__()
+    def build_stages(self, rows: list[Row], flavour: Flavour, num_classes: int, aux_logits: bool, width: float = 1):
+        """Inception 3a … 5b from the nine ``rows``, the poolings between them, the auxiliary classifiers on 4a
+        and 4d (``width`` scales their own layers), the average pooling, dropout and the classifier."""
         r3a, r3b, r4a, r4b, r4c, r4d, r4e, r5a, r5b = rows
         self.aux_logits = aux_logits
         self.inception3a = InceptionModule(r3a, flavour)
@@ -292,7 +291,7 @@ class GoogLeNet(InceptionNet):
         flavour = FLAVOURS[variant]
         if dropout is not None:
             flavour = replace(flavour, dropout=dropout)
-        super().__init__(list(TABLE_1.values()), flavour, num_classes, aux_logits)
+        super().__init__()
         self.variant, self.transform_input = variant, transform_input
         self.conv1 = flavour.conv(3, 64, kernel_size=7, stride=2, padding=3)
         self.maxpool1 = flavour.pool(3)
@@ -301,6 +300,7 @@ class GoogLeNet(InceptionNet):
         self.conv3 = flavour.conv(64, 192, kernel_size=3, padding=1)
         self.lrn2 = local_response_norm() if flavour.lrn else None
         self.maxpool2 = flavour.pool(3)
+        self.build_stages(list(TABLE_1.values()), flavour, num_classes, aux_logits)
 
     def _transform_input(self, x: Tensor) -> Tensor:
         """Map ImageNet-normalized inputs to the (x - 0.5)/0.5 range torchvision's ported weights expect."""
@@ -344,10 +344,11 @@ class SmallGoogLeNet(InceptionNet):
             rows.append(scaled_row(row, width, depth))
             depth = output_channels(rows[-1])
         flavour = replace(SMALL, dropout=dropout)
-        super().__init__(rows, flavour, num_classes, aux_logits, width=width)
+        super().__init__()
         self.input_spec = InputSpec(in_channels, 32, min_size=16, multiple=8)
         self.stem = nn.Sequential(nn.Conv2d(in_channels, stem, kernel_size=3, padding=1), nn.ReLU(inplace=True))
         self.maxpool2 = flavour.pool(3)
+        self.build_stages(rows, flavour, num_classes, aux_logits, width=width)
         init_weights(self, "he", layers=(nn.Conv2d,))
 
     def forward(self, x: Tensor) -> Tensor | GoogLeNetOutputs:

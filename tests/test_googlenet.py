@@ -120,3 +120,15 @@ def test_aux_settings_by_profile():
     assert quick.recipe().aux_weight == 0.3 and quick.recipe().epochs == quick.epochs
     with pytest.raises(ValueError, match="profile"):
         pick(experiment.AUX_SETTINGS, "medium")
+
+
+def test_modules_are_registered_in_running_order():
+    """The stem before the stages: the first convolution is the first layer (viz.show_filters, summaries), the
+    initialization draws follow the network, and the state_dict lists its keys in torchvision's order."""
+    torchvision = pytest.importorskip("torchvision")
+    with torch.device("meta"):
+        ours = googlenet(variant="torchvision").state_dict()
+        theirs = torchvision.models.googlenet(aux_logits=True, init_weights=False).state_dict()
+    assert list(ours) == list(theirs)
+    first = next(name for name, module in small_googlenet().named_modules() if isinstance(module, nn.Conv2d))
+    assert first == "stem.0"

@@ -14,17 +14,7 @@ from torch import nn
 from classic_cnn import models as M
 from classic_cnn import summary
 from classic_cnn.models.alexnet import local_response_norm
-from classic_cnn.models.googlenet import (
-    INCEPTION_3A,
-    INCEPTION_3B,
-    INCEPTION_4A,
-    INCEPTION_4B,
-    INCEPTION_4C,
-    INCEPTION_4D,
-    INCEPTION_4E,
-    INCEPTION_5A,
-    INCEPTION_5B,
-)
+from classic_cnn.models.googlenet import TABLE_1
 from classic_cnn.models.lenet import (
     C3_TABLE,
     EuclideanRBF,
@@ -262,17 +252,7 @@ def test_small_vgg_for_the_cpu_is_explicit():
 
 # --- GoogLeNet ----------------------------------------------------------------------------------
 
-TABLE_1_ROWS = [
-    INCEPTION_3A,
-    INCEPTION_3B,
-    INCEPTION_4A,
-    INCEPTION_4B,
-    INCEPTION_4C,
-    INCEPTION_4D,
-    INCEPTION_4E,
-    INCEPTION_5A,
-    INCEPTION_5B,
-]
+TABLE_1_ROWS = list(TABLE_1.values())
 
 
 def test_googlenet_table_1_rows_chain_and_give_its_depths():

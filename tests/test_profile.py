@@ -1,6 +1,6 @@
 import pytest
 
-from classic_cnn.profile import active_profile, quiet
+from classic_cnn.profile import active_profile, max_steps, quiet, smoke
 
 
 def test_profile_from_environment(monkeypatch):
@@ -23,3 +23,14 @@ def test_quiet(monkeypatch):
     assert quiet()
     monkeypatch.delenv("CLASSIC_CNN_QUIET")
     assert not quiet()
+
+
+def test_step_budget_marks_a_smoke_run(monkeypatch):
+    monkeypatch.delenv("CLASSIC_CNN_MAX_STEPS", raising=False)
+    assert max_steps() is None and not smoke()
+    monkeypatch.setenv("CLASSIC_CNN_MAX_STEPS", " 20 ")
+    assert max_steps() == 20 and smoke()
+    for wrong in ("0", "-3", "ten", "2.5"):
+        monkeypatch.setenv("CLASSIC_CNN_MAX_STEPS", wrong)
+        with pytest.raises(ValueError, match=rf"CLASSIC_CNN_MAX_STEPS must be an integer >= 1, got '{wrong}'"):
+            max_steps()

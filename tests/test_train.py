@@ -113,6 +113,18 @@ def test_step_budget_stops_mid_epoch_on_the_same_trajectory(tmp_path):
     assert history.train_accuracy[0] == pytest.approx(sum(s.accuracy * n for s, n in zip(full, sizes)) / 72)
 
 
+def test_a_step_budget_in_the_environment_caps_every_run(monkeypatch):
+    monkeypatch.setenv("CLASSIC_CNN_MAX_STEPS", "3")  # a smoke run: 3 steps, whatever the recipe or the caller asks
+    steps = []
+    history = Trainer(tiny_model(), tiny_data(), RECIPE, progress=False).fit(on_step=steps.append)
+    assert [step.step for step in steps] == [1, 2, 3] and history.epoch == [1]
+    steps.clear()
+    Trainer(tiny_model(), tiny_data(), RECIPE, progress=False).fit(max_steps=2, on_step=steps.append)
+    assert len(steps) == 2  # a smaller budget of the caller's holds
+    monkeypatch.setenv("CLASSIC_CNN_MAX_STEPS", "1000")
+    assert len(Trainer(tiny_model(), tiny_data(), RECIPE, progress=False).fit()) == RECIPE.epochs  # never more
+
+
 def test_stop_condition_ends_training_after_the_step_it_fires():
     seen = []
     trainer = Trainer(tiny_model(), tiny_data(), RECIPE, progress=False)

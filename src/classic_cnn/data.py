@@ -548,12 +548,15 @@ class DeviceLoader:
             batch = order[start:end]
             shifts, flips = self._draw(len(batch))
             share = slice(*_share(len(batch), self.rank, self.world_size))
-            index = batch[share].to(self.images.device)
+            index = _to_device(batch[share], self.images.device)
             images = self.images[index]
             if self.augment.crop_padding:
-                images = shift_images(images, shifts[share].to(images.device), self.fill)
+                moved = _to_device(shifts[share], images.device)
+                images = shift_images(images, moved, self.fill, padding=self.augment.crop_padding)
             if self.augment.flip:
-                images = torch.where(flips[share].to(images.device)[:, None, None, None], images.flip(3), images)
+                images = torch.where(
+                    _to_device(flips[share], images.device)[:, None, None, None], images.flip(3), images
+                )
             yield images, self.labels[index]
 
     def _draw(self, count: int) -> tuple[Tensor, Tensor]:
@@ -564,6 +567,13 @@ class DeviceLoader:
         return shifts, flips  # type: ignore[return-value]
 
 
+def _to_device(values: Tensor, device: torch.device) -> Tensor:
+    """A small CPU tensor on ``device``; to a GPU through pinned memory, so the copy does not wait for the GPU."""
+    if device.type != "cuda":
+        return values.to(device)
+    return values.pin_memory().to(device, non_blocking=True)
+
+
 def _share(count: int, rank: int, world_size: int) -> tuple[int, int]:
     """Start and end of ``rank``'s contiguous share of ``count`` items (sizes differ by at most one)."""
     base, extra = divmod(count, world_size)
@@ -571,13 +581,15 @@ def _share(count: int, rank: int, world_size: int) -> tuple[int, int]:
     return start, start + base + (rank < extra)
 
 
-def shift_images(images: Tensor, shifts: Tensor, fill: Tensor) -> Tensor:
+def shift_images(images: Tensor, shifts: Tensor, fill: Tensor, padding: int | None = None) -> Tensor:
     """Translate each image by its own ``(down, right)`` shift in pixels, filling the gap with ``fill``.
 
     The same as a random crop of the image padded by ``max |shift|`` pixels, for a whole batch at once.
+    ``padding``, if given, bounds ``|shift|`` (the training loop knows it, and a GPU need not be asked).
     """
     batch, channels, height, width = images.shape
-    padding = int(shifts.abs().max()) if len(shifts) else 0
+    if padding is None:
+        padding = int(shifts.abs().max()) if len(shifts) else 0
     if padding == 0:
         return images
     padded = fill.view(1, channels, 1, 1).expand(batch, channels, height + 2 * padding, width + 2 * padding).clone()

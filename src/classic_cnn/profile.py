@@ -2,6 +2,8 @@
 
 Chosen by the environment variable ``CLASSIC_CNN_PROFILE``; unset means ``full`` on a CUDA machine and
 ``quick`` otherwise. ``CLASSIC_CNN_QUIET=1`` silences progress bars (CI sets it).
+``CLASSIC_CNN_MAX_STEPS=N`` caps every training run at N optimizer steps: a smoke run, which executes every
+code path of a profile in seconds but whose results mean nothing (check cells ask :func:`smoke`).
 """
 
 from __future__ import annotations
@@ -30,6 +32,21 @@ def active_profile() -> Profile:
 def quiet() -> bool:
     """True when progress output should be suppressed (``CLASSIC_CNN_QUIET`` set to 1/true/yes)."""
     return os.environ.get("CLASSIC_CNN_QUIET", "").strip().lower() in {"1", "true", "yes"}
+
+
+def max_steps() -> int | None:
+    """The step budget every training run honours (``CLASSIC_CNN_MAX_STEPS``), or None for no budget."""
+    value = os.environ.get("CLASSIC_CNN_MAX_STEPS", "").strip()
+    if not value:
+        return None
+    if not value.isdigit() or int(value) < 1:
+        raise ValueError(f"CLASSIC_CNN_MAX_STEPS must be an integer >= 1, got {value!r}")
+    return int(value)
+
+
+def smoke() -> bool:
+    """True in a smoke run (a step budget is set): code paths run, but accuracies are not results to check."""
+    return max_steps() is not None
 
 
 def pick(settings: Mapping[str, T], profile: str | None = None) -> T:

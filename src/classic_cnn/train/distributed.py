@@ -4,7 +4,8 @@
 the Trainer then joins the process group (NCCL on CUDA, gloo on CPU) and wraps the model in
 DistributedDataParallel. Each rank trains on its share of every global batch, its loss weighted by the
 share's size, so N processes at batch size B follow the same trajectory as one process at batch size B (up
-to float rounding; batch norm's statistics stay per process). A NaN loss in one rank stops them all.
+to float rounding; on GPUs batch norm is synchronized over the global batch, on the CPU its statistics stay per
+process). A NaN loss in one rank stops them all.
 """
 
 from __future__ import annotations
@@ -39,6 +40,9 @@ def local_device() -> torch.device | None:
 
 def total(*values: torch.Tensor) -> list[torch.Tensor]:
     """Sum tensors over all ranks (a no-op in one process)."""
+    devices = {value.device for value in values}
+    if len(devices) > 1:  # NCCL reduces GPU tensors only: one on the CPU would fail there, not here
+        raise ValueError(f"tensors to sum over ranks must be on one device, got {sorted(map(str, devices))}")
     if not (dist.is_available() and dist.is_initialized()) or dist.get_world_size() == 1:
         return list(values)
     packed = torch.stack([value.double() for value in values])

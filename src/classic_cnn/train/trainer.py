@@ -29,6 +29,7 @@ from tqdm.auto import tqdm
 from ..data import Dataset, DeviceLoader, _share
 from ..hooks import eval_mode
 from ..models.googlenet import GoogLeNetOutputs, googlenet_loss
+from ..profile import max_steps as step_budget
 from ..profile import quiet
 from . import checkpoint as checkpoints
 from . import distributed, identity
@@ -120,6 +121,25 @@ def pick_device(device: str | torch.device | None = None) -> torch.device:
     return torch.device("cpu")
 
 
+def autocast_dtype(device: torch.device) -> torch.dtype:
+    """The mixed-precision type for ``device``: bfloat16 where the GPU computes it natively (compute capability
+    8.0 and up), else float16 with a gradient scaler. A T4 (7.5) only emulates bfloat16, and cuDNN has no
+    bfloat16 convolutions there, so ``is_bf16_supported()`` is asked without emulation."""
+    if device.type == "cuda" and torch.cuda.is_bf16_supported(including_emulation=False):
+        return torch.bfloat16
+    return torch.float16
+
+
+def prepare_model(model: nn.Module, device: torch.device, world_size: int) -> nn.Module:
+    """``model`` as it trains on ``device``: on CUDA, cuDNN picks its fastest kernels (the book's inputs have one
+    fixed size), and with several processes batch norm is synchronized (its statistics over the global batch)."""
+    if device.type == "cuda":
+        torch.backends.cudnn.benchmark = True
+        if world_size > 1:
+            return nn.SyncBatchNorm.convert_sync_batchnorm(model)
+    return model
+
+
 class Trainer:
     """Train ``model`` on ``data`` with a :class:`Recipe`; keyword arguments override recipe fields.
 
@@ -129,6 +149,7 @@ class Trainer:
     A ``seed`` fixes the order, the augmentations and dropout: on the CPU two runs give identical
     histories. A model that returns ``(logits, aux1, aux2)`` in training mode (GoogLeNet) is trained on
     ``loss(logits) + aux_weight * (loss(aux1) + loss(aux2))`` (:func:`~classic_cnn.models.googlenet.googlenet_loss`).
+    Mixed precision uses :func:`autocast_dtype`; under ``torchrun`` on GPUs batch norm is synchronized.
     """
 
     def __init__(
@@ -161,13 +182,13 @@ class Trainer:
         cuda = self.device.type == "cuda"
         self.amp = cuda if amp is None else amp and cuda
         self.channels_last = cuda if channels_last is None else channels_last
-        self.amp_dtype = torch.bfloat16 if cuda and torch.cuda.is_bf16_supported() else torch.float16
+        self.amp_dtype = autocast_dtype(self.device)
         self.scaler = torch.amp.GradScaler("cuda") if self.amp and self.amp_dtype == torch.float16 else None
         self.checkpoint = Path(checkpoint) if checkpoint is not None else None
         self.progress = (not quiet() if progress is None else progress) and self.rank == 0
 
         memory_format = torch.channels_last if self.channels_last else torch.preserve_format
-        self.model = model.to(self.device, memory_format=memory_format)
+        self.model = prepare_model(model, self.device, self.world_size).to(self.device, memory_format=memory_format)
         self.network = self.model
         if self.world_size > 1:
             ids = [self.device.index] if cuda else None
@@ -212,6 +233,7 @@ class Trainer:
         that run, ``overwrite=True`` starts afresh over it (else ``FileExistsError``; or give another path).
 
         ``max_steps``: train for this many optimizer steps in all instead (the last epoch may end part way).
+        A step budget in the environment (``CLASSIC_CNN_MAX_STEPS``, a smoke run) caps either.
         ``stop``: end training after the first step for which it returns True. ``on_step`` is called after
         every step. An epoch cut short still gets its row in the history (test set evaluated), but no checkpoint;
         the model stays where it stopped, and the next ``fit`` starts again from the last completed epoch.
@@ -224,6 +246,9 @@ class Trainer:
             raise ValueError(f"max_steps must be >= 1, got {max_steps}")
         if resume and self.checkpoint is None:
             raise ValueError("resume=True needs a checkpoint path: Trainer(..., checkpoint='run.pt')")
+        budget = step_budget()
+        if budget is not None:
+            max_steps = min(max_steps or self.recipe.epochs * len(self.loader), budget)
         if self._unfinished is not None:  # an earlier call stopped mid-epoch: continue as if it had not
             self._restore(self._unfinished)
         if resume and self.checkpoint.exists():
@@ -397,7 +422,9 @@ class Trainer:
                 logits = self._logits(images[first:last])
                 loss_sum += F.cross_entropy(logits.float(), labels[first:last], reduction="sum")
                 correct += (logits.argmax(1) == labels[first:last]).sum()
-        loss_sum, correct, count = distributed.total(loss_sum, correct, torch.tensor(float(end - start)))
+        loss_sum, correct, count = distributed.total(
+            loss_sum, correct, torch.tensor(float(end - start), device=self.device)
+        )
         return (loss_sum / count).item(), (correct / count).item()
 
     def _logits(self, images: Tensor) -> Tensor:

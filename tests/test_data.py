@@ -142,6 +142,22 @@ def test_mnist_format_loads_and_pads_to_32(tmp_path, name, folder):
     assert loaded.augment == Augment(crop_padding=2)
 
 
+def test_mnist_is_loaded_at_the_side_the_model_takes(tmp_path):
+    """LeNet-5 takes 32×32: load_for pads MNIST's 28×28 digits as the paper did (and as the train CLI does)."""
+    from classic_cnn.models import lenet5
+
+    raw = tmp_path / "MNIST" / "raw"
+    raw.mkdir(parents=True)
+    for prefix, count in (("train", 6), ("t10k", 4)):
+        write_idx(raw / f"{prefix}-images-idx3-ubyte", np.full((count, 28, 28), 255))
+        write_idx(raw / f"{prefix}-labels-idx1-ubyte", np.arange(count))
+    model = lenet5()
+    loaded = data.load_for(model, "mnist", root=tmp_path, normalize="none", download=False)
+    assert loaded.input_shape == (1, 32, 32) and loaded.train_images[:, :, 2:30, 2:30].min() == 1
+    model(loaded.test_images)  # LeNet-5 accepts it
+    assert data.load_for(model, "mnist", root=tmp_path, size=28, download=False).input_shape == (1, 28, 28)
+
+
 def test_cifar10_format_loads(tmp_path, monkeypatch):
     import torchvision.datasets.cifar as cifar
 
@@ -178,6 +194,20 @@ def test_offline_falls_back_with_a_warning(tmp_path, monkeypatch, name, stand_in
         loaded = load(name, root=tmp_path, size=32)
     assert loaded.name == stand_in and loaded.fallback_for == name and loaded.input_shape == (channels, 32, 32)
     assert f"standing in for {name}" in loaded.description
+
+
+@pytest.mark.parametrize("name", ["mnist", "cifar10"])
+def test_the_full_profile_stops_instead_of_training_on_stand_ins(tmp_path, monkeypatch, name):
+    """Hours of full-profile training on generated data would be wasted: a clear error instead of a fallback."""
+    monkeypatch.setattr(socket, "create_connection", no_network)
+    monkeypatch.setenv("CLASSIC_CNN_PROFILE", "full")
+    with pytest.raises(data.DataUnavailableError, match=rf"{name} is unavailable \(no network.*retry.*quick profile"):
+        load(name, root=tmp_path)
+    with pytest.warns(OfflineFallbackWarning):  # asked for explicitly, a stand-in is still possible
+        assert load(name, root=tmp_path, fallback=True).fallback_for == name
+    monkeypatch.setenv("CLASSIC_CNN_PROFILE", "quick")
+    with pytest.raises(data.DataUnavailableError):
+        load(name, root=tmp_path, fallback=False)
 
 
 def test_failed_download_falls_back(tmp_path, monkeypatch):

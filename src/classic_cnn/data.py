@@ -8,7 +8,9 @@
   colour blobs, the kind of stimulus the first layer of AlexNet learned to detect. Embedded: the offline
   default for colour images.
 - ``"mnist"``, ``"fashion-mnist"``, ``"cifar10"`` — through torchvision. With no network, or when a
-  download fails, a :class:`OfflineFallbackWarning` and the embedded data instead, at the real data's size.
+  download fails, a :class:`OfflineFallbackWarning` and the embedded data instead, at the real data's size;
+  except in the ``full`` profile, whose training only means something on the real data: there
+  :class:`DataUnavailableError` stops the chapter (retry, or choose the ``quick`` profile).
   A corrupt file on disk is named; it is downloaded again when the network allows, else the warning says
   how to delete it.
 
@@ -34,6 +36,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from .profile import active_profile
+
 Normalization = Literal["standard", "lecun", "none"]
 EMBEDDED = ("digits", "patterns")
 ONLINE = ("mnist", "fashion-mnist", "cifar10")
@@ -49,6 +53,10 @@ LECUN_BACKGROUND, LECUN_FOREGROUND = -0.1, 1.175
 
 class OfflineFallbackWarning(UserWarning):
     """A real dataset could not be had (offline, failed or corrupt download); embedded data is used."""
+
+
+class DataUnavailableError(RuntimeError):
+    """A real dataset could not be had in the full profile, where no stand-in will do."""
 
 
 @dataclass(frozen=True)
@@ -137,6 +145,7 @@ def load(
     download: bool = True,
     timeout: float = 10.0,
     seed: int = 0,
+    fallback: bool | None = None,
 ) -> Dataset:
     """Load a dataset by name (``digits``, ``patterns``, ``mnist``, ``fashion-mnist``, ``cifar10``).
 
@@ -145,7 +154,8 @@ def load(
     has the real data's default size. ``normalize="lecun"`` is the paper's
     grey-level coding (background -0.1, ink 1.175); ``"standard"`` gives each channel mean 0, variance 1
     on the training set. ``timeout`` bounds every network wait, in seconds. ``seed`` only matters for
-    ``patterns``.
+    ``patterns``. ``fallback``: whether unavailable real data may be replaced by embedded data (default: yes,
+    except in the ``full`` profile, where :class:`DataUnavailableError` is raised instead).
     """
     if name not in NAMES:
         raise ValueError(f"unknown dataset {name!r}; choose one of {NAMES}")
@@ -160,6 +170,12 @@ def load(
     try:
         raw = _torchvision(name, size, Path(root) if root else data_root(), download, timeout)
     except _Unavailable as reason:
+        if not (active_profile() != "full" if fallback is None else fallback):
+            raise DataUnavailableError(
+                f"{name} is unavailable ({reason}). The full profile trains on the real data: run the cell again "
+                "to retry, or switch to the quick profile (run `%env CLASSIC_CNN_PROFILE=quick`, then the chapter "
+                "again), which uses embedded data"
+            ) from None
         stand_in = FALLBACK[name]
         warnings.warn(
             f"{name} is unavailable ({reason}); using the embedded {stand_in!r} dataset instead",
@@ -169,6 +185,13 @@ def load(
         data = load(stand_in, size=size or SIDE[name], normalize=normalize, seed=seed)
         return replace(data, fallback_for=name, description=f"{data.description} (standing in for {name})")
     return _normalized(raw, normalize)
+
+
+def load_for(model: object, name: str, **options) -> Dataset:
+    """:func:`load` at the side ``model`` is built for (its ``input_size``): MNIST's 28×28 digits padded to
+    LeNet-5's 32×32 field, as in the paper (Sec. II-B); ``size=`` in ``options`` overrides it."""
+    options.setdefault("size", model.input_size[-1])
+    return load(name, **options)
 
 
 def data_root() -> Path:

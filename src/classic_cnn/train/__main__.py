@@ -18,7 +18,7 @@ from pathlib import Path
 
 import torch
 
-from ..data import NAMES, load
+from ..data import NAMES, load_for
 from .recipes import recipe
 from .trainer import Trainer, TrainingDiverged
 
@@ -83,8 +83,9 @@ def main(arguments: list[str] | None = None) -> Trainer:
     }
     data_name = options.data or (settings.data if settings.data in NAMES else "patterns")
     with torch.device("meta"):  # the side the model is built for: LeNet-5's 32 pads MNIST's 28 as in the paper
-        side = build_model(options.model, 10, options.variant).input_size[-1]
-    data = load(data_name, size=options.size or side, normalize=options.normalize, seed=options.seed)
+        shape = build_model(options.model, 10, options.variant)
+    size = {"size": options.size} if options.size else {}
+    data = load_for(shape, data_name, normalize=options.normalize, seed=options.seed, **size)
     torch.manual_seed(options.seed)
     model = build_model(options.model, data.num_classes, options.variant)
     checkpoint = options.checkpoint or Path("checkpoints") / f"{options.model}-{data.name}.pt"

@@ -229,6 +229,16 @@ def _normalized(data: Dataset, normalize: Normalization) -> Dataset:
 DIGIT_FRACTION = 0.75
 
 
+def digit_box(size: int) -> tuple[int, int]:
+    """Where ``load("digits", size=size)`` puts the 8×8 scan: the side of its box and the margin above and left.
+
+    Like MNIST in LeNet-5's input (a 20×20 digit box in a 32×32 field), the digit fills the middle three
+    quarters and a blank margin surrounds it, so that shifted digits stay whole: 32 → a 24×24 box, margin 4.
+    """
+    inner = max(8, round(size * DIGIT_FRACTION))
+    return inner, (size - inner) // 2
+
+
 def _digits(size: int) -> Dataset:
     from sklearn.datasets import load_digits
     from sklearn.model_selection import train_test_split
@@ -236,12 +246,9 @@ def _digits(size: int) -> Dataset:
     bunch = load_digits()
     images = torch.tensor(bunch.images, dtype=torch.float32).unsqueeze(1) / 16.0  # 0..16 grey levels
     labels = torch.tensor(bunch.target, dtype=torch.int64)
-    # Like MNIST in LeNet-5's input (a 20×20 digit box in a 32×32 field), the digit fills the middle
-    # three quarters and a blank margin surrounds it, so that shifted digits stay whole.
-    inner = max(8, round(size * DIGIT_FRACTION))
+    inner, margin = digit_box(size)
     images = F.interpolate(images, size=(inner, inner), mode="bilinear", align_corners=False).clamp(0, 1)
-    margin = size - inner
-    images = F.pad(images, (margin // 2, margin - margin // 2) * 2)
+    images = F.pad(images, (margin, size - inner - margin) * 2)
     train, test = train_test_split(range(len(labels)), test_size=0.2, stratify=bunch.target, random_state=0)
     train, test = torch.tensor(train), torch.tensor(test)
     return Dataset(

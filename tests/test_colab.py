@@ -50,11 +50,18 @@ def test_installing_on_colab_keeps_its_widgets_and_torch():
     assert all(requirements[name].contains(version) for name, version in colab.items()), requirements
 
 
-def test_setup_cell_installs_from_the_books_repository():
+def test_setup_cell_installs_the_pinned_version_from_the_index_then_the_books_repository():
+    import tomllib
+
+    import classic_cnn
+
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
     url = config["repository"]["url"]
     assert colab.REPOSITORY_URL == url
-    assert f'"git+{url}"' in SETUP_CELL
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert project["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "classic_cnn.__version__"}
+    version = classic_cnn.__version__
+    assert f'["classic-cnn=={version}", "git+{url}@v{version}"]' in SETUP_CELL
     assert "--upgrade" not in SETUP_CELL and "-U " not in SETUP_CELL  # Colab's torch stays as it is
     compile(SETUP_CELL, "<setup cell>", "exec")
 
@@ -79,7 +86,8 @@ def test_outside_colab_the_cell_only_reports(monkeypatch, capsys):
     assert _run_setup_cell(monkeypatch, capsys, in_colab=False) == QUICK_REPORT
     monkeypatch.setenv("CLASSIC_CNN_PROFILE", "full")
     assert _run_setup_cell(monkeypatch, capsys, in_colab=False) == (
-        "classic_cnn profile: full (GPU, real datasets, paper-scale training (each chapter says how long)).\n"
+        "classic_cnn profile: full (GPU, real datasets, about ten minutes per chapter on a Colab T4 "
+        "(each chapter says how long)).\n"
         "To switch, run `%env CLASSIC_CNN_PROFILE=quick` in a cell, then run the chapter again.\n"
     )
 
@@ -90,6 +98,28 @@ def test_on_colab_with_the_package_present_nothing_is_installed(monkeypatch, cap
     monkeypatch.setenv("CLASSIC_CNN_PROFILE", "quick")
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     assert _run_setup_cell(monkeypatch, capsys, in_colab=True) == QUICK_REPORT + NO_GPU
+
+
+def test_when_the_index_fails_the_repository_is_tried(monkeypatch, capsys):
+    import importlib.util
+
+    tried = []
+
+    def pip(command, **kwargs):
+        tried.append(command[-1])
+        return subprocess.CompletedProcess(command, 1 if len(tried) == 1 else 0, "", "no such version on the index")
+
+    monkeypatch.setattr(subprocess, "run", pip)
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)  # as on a fresh Colab
+    monkeypatch.setitem(sys.modules, "google.colab", type(sys)("google.colab"))
+    monkeypatch.delenv("CLASSIC_CNN_SOURCE", raising=False)
+    monkeypatch.setenv("CLASSIC_CNN_PROFILE", "quick")
+    exec(compile(SETUP_CELL, "<setup cell>", "exec"), {"__name__": "__main__"})
+    assert tried == list(colab.SOURCES)
+    failing = subprocess.CompletedProcess([], 1, "", "no network")
+    monkeypatch.setattr(subprocess, "run", lambda command, **kwargs: failing)
+    with pytest.raises(RuntimeError, match="installing classic_cnn from classic-cnn==.* or git\\+https.* failed"):
+        exec(compile(SETUP_CELL, "<setup cell>", "exec"), {"__name__": "__main__"})
 
 
 # --- the real install path, in an isolated environment ------------------------------------------------

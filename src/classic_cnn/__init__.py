@@ -2,4 +2,6 @@
 
 from classic_cnn.summary import summary
 
-__all__ = ["summary"]
+__version__ = "0.1.0"  # the one place: pyproject.toml reads it, the chapters' setup cell installs it
+
+__all__ = ["__version__", "summary"]

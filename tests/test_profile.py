@@ -7,7 +7,9 @@ def test_profile_from_environment(monkeypatch):
     monkeypatch.setenv("CLASSIC_CNN_PROFILE", "Full")
     assert active_profile() == "full"
     monkeypatch.setenv("CLASSIC_CNN_PROFILE", "fast")
-    with pytest.raises(ValueError, match=r"CLASSIC_CNN_PROFILE must be one of \('quick', 'full'\), got 'fast'"):
+    with pytest.raises(
+        ValueError, match=r"CLASSIC_CNN_PROFILE must be one of \('quick', 'full', 'paper'\), got 'fast'"
+    ):
         active_profile()
 
 
@@ -34,3 +36,11 @@ def test_step_budget_marks_a_smoke_run(monkeypatch):
         monkeypatch.setenv("CLASSIC_CNN_MAX_STEPS", wrong)
         with pytest.raises(ValueError, match=rf"CLASSIC_CNN_MAX_STEPS must be an integer >= 1, got '{wrong}'"):
             max_steps()
+
+
+def test_tables_without_a_paper_entry_give_their_full_one_in_the_paper_profile(monkeypatch):
+    from classic_cnn.profile import pick
+
+    monkeypatch.setenv("CLASSIC_CNN_PROFILE", "paper")
+    assert active_profile() == "paper"
+    assert pick({"quick": 1, "full": 2}) == 2 and pick({"quick": 1, "full": 2, "paper": 3}) == 3

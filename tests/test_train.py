@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from classic_cnn.data import Augment, Dataset
+from classic_cnn.data import NAMES, Augment, Dataset
 from classic_cnn.models.googlenet import AUX_WEIGHT
 from classic_cnn.train import PAPER_RECIPES, Recipe, Step, Trainer, TrainingDiverged, recipe
 from classic_cnn.train import checkpoint as checkpoints
@@ -222,10 +222,14 @@ def test_evaluate_matches_a_direct_computation():
 def test_recipes():
     # He et al.: lr /10 at 32k and 48k iterations, stop at 64k; batch 128 on 50k images = 391 steps/epoch.
     steps = math.ceil(50_000 / 128)
-    cifar = recipe("resnet20", "full")
+    cifar = recipe("resnet20", "paper")
     assert cifar.milestones == (round(32_000 / steps), round(48_000 / steps)) and cifar.epochs == round(64_000 / steps)
-    assert recipe("resnet50", "full") is PAPER_RECIPES["resnet"]
-    assert recipe("vgg16_bn", "full").weight_decay == 5e-4 and recipe("googlenet", "full").gamma == 0.96
+    assert recipe("resnet50", "paper") is PAPER_RECIPES["resnet"]
+    assert recipe("vgg16_bn", "paper").weight_decay == 5e-4 and recipe("googlenet", "paper").gamma == 0.96
+    # The full profile trains on data a Colab session can download: never ImageNet, never the paper's batch of 1.
+    for name in ("lenet5", "alexnet", "zfnet", "vgg16", "googlenet", "resnet18", "resnet20", "plain56"):
+        assert recipe(name, "full").data in NAMES and recipe(name, "full").batch_size >= 64, name
+    assert recipe("lenet5", "full").data == "mnist" and recipe("resnet56", "full").data == "cifar10"
     assert recipe("lenet5", "quick").data == "digits" and recipe("alexnet", "quick").data == "patterns"
     with pytest.raises(ValueError, match="no recipe for model 'mobilenet'"):
         recipe("mobilenet")

@@ -9,7 +9,7 @@
   default for colour images.
 - ``"mnist"``, ``"fashion-mnist"``, ``"cifar10"`` — through torchvision. With no network, or when a
   download fails, a :class:`OfflineFallbackWarning` and the embedded data instead, at the real data's size;
-  except in the ``full`` profile, whose training only means something on the real data: there
+  except in the ``full`` and ``paper`` profiles, whose training only means something on the real data: there
   :class:`DataUnavailableError` stops the chapter (retry, or choose the ``quick`` profile).
   A corrupt file on disk is named; it is downloaded again when the network allows, else the warning says
   how to delete it.
@@ -155,7 +155,7 @@ def load(
     grey-level coding (background -0.1, ink 1.175); ``"standard"`` gives each channel mean 0, variance 1
     on the training set. ``timeout`` bounds every network wait, in seconds. ``seed`` only matters for
     ``patterns``. ``fallback``: whether unavailable real data may be replaced by embedded data (default: yes,
-    except in the ``full`` profile, where :class:`DataUnavailableError` is raised instead).
+    only in the ``quick`` profile; in ``full`` and ``paper``, :class:`DataUnavailableError` is raised instead).
     """
     if name not in NAMES:
         raise ValueError(f"unknown dataset {name!r}; choose one of {NAMES}")
@@ -170,7 +170,7 @@ def load(
     try:
         raw = _torchvision(name, size, Path(root) if root else data_root(), download, timeout)
     except _Unavailable as reason:
-        if not (active_profile() != "full" if fallback is None else fallback):
+        if not (active_profile() == "quick" if fallback is None else fallback):
             raise DataUnavailableError(
                 f"{name} is unavailable ({reason}). The full profile trains on the real data: run the cell again "
                 "to retry, or switch to the quick profile (run `%env CLASSIC_CNN_PROFILE=quick`, then the chapter "

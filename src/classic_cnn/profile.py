@@ -1,4 +1,5 @@
-"""Which profile the chapters run: ``quick`` (CPU, embedded data) or ``full`` (GPU, real datasets).
+"""Which profile the chapters run: ``quick`` (CPU, embedded data), ``full`` (GPU, real datasets, minutes per
+chapter on a Colab T4) or ``paper`` (the papers' complete schedules where a chapter can run them: hours, opt-in).
 
 Chosen by the environment variable ``CLASSIC_CNN_PROFILE``; unset means ``full`` on a CUDA machine and
 ``quick`` otherwise. ``CLASSIC_CNN_QUIET=1`` silences progress bars (CI sets it).
@@ -12,8 +13,8 @@ import os
 from collections.abc import Mapping
 from typing import Literal, TypeVar
 
-Profile = Literal["quick", "full"]
-PROFILES: tuple[Profile, ...] = ("quick", "full")
+Profile = Literal["quick", "full", "paper"]
+PROFILES: tuple[Profile, ...] = ("quick", "full", "paper")
 T = TypeVar("T")
 
 
@@ -52,9 +53,12 @@ def smoke() -> bool:
 def pick(settings: Mapping[str, T], profile: str | None = None) -> T:
     """The entry of a ``{"quick": ..., "full": ...}`` table for ``profile`` (default: the active one).
 
-    Every experiment keeps its settings in such a table; this is the one way to read them.
+    Every experiment keeps its settings in such a table; this is the one way to read them. A table without a
+    ``paper`` entry gives its ``full`` one in the paper profile.
     """
     chosen = active_profile() if profile is None else profile
+    if chosen == "paper" and "paper" not in settings:
+        chosen = "full"
     if chosen not in settings:
         raise ValueError(f"profile must be one of {sorted(settings)}, got {chosen!r}")
     return settings[chosen]

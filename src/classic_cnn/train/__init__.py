@@ -4,10 +4,11 @@
 (also under ``torchrun``).
 """
 
-from .recipes import PAPER_RECIPES, QUICK_RECIPES, Recipe, recipe
+from .recipes import FULL_RECIPES, PAPER_RECIPES, QUICK_RECIPES, Recipe, recipe
 from .trainer import History, Step, Trainer, TrainingDiverged, pick_device
 
 __all__ = [
+    "FULL_RECIPES",
     "PAPER_RECIPES",
     "QUICK_RECIPES",
     "History",

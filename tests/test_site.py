@@ -1,11 +1,14 @@
 """The rendered site in a real browser: Debian's Chromium, headless, driven by Playwright, with no network.
 
-Every page in the table of contents must load with no console error and no failed request, ask nothing of
-any other host (the site serves its own require.js, widget embedder and MathJax: tools/site_assets.py),
-have no broken internal link, anchor or image, give every image alt text or a caption, render its math
-and its widgets, and, for a notebook, point the Colab and download buttons at its .ipynb. A static
-explorer's stride control is moved and the output size it shows must follow ``classic_cnn.shapes``.
-Screenshots go to _build/screenshots/.
+Every page in the table of contents, at a desktop width (1280 px) and a phone width (390 px), must load with
+no console error and no failed request, ask nothing of any other host (the site serves its own require.js,
+widget embedder and MathJax: tools/site_assets.py), have no broken internal link, anchor or image, render its
+math and its widgets, and, for a notebook, point the Colab and download buttons at its .ipynb. What a reader
+sees is checked too: no page scrolls sideways at 390 px; no table column or equation is cut at 1280 px; every
+image and figure SVG has alt text that is not a file path; no text shows a log line, a traceback, a warning,
+an object repr or a path of the machine that built the site; every control of an explorer or widget changes
+what is displayed. A static explorer's stride control is moved and the output size it shows must follow
+``classic_cnn.shapes``. Full-page screenshots go to _build/screenshots/<page>_<width>.png.
 
 A small fixture book made here (widgets, math, an explorer, and a page with planted faults) shows that the
 checks pass on what should pass and catch what they should catch. Skips when chromium or playwright is
@@ -42,9 +45,16 @@ BROWSER_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-# Thrown on every page because sphinx-thebe declares its configuration twice (not ours): allowed by exact text.
-# (The theme's "Got invalid theme mode" error is fixed in _config.yml: html_context.default_mode.)
-KNOWN_ERRORS = {"Identifier 'THEBE_JS_URL' has already been declared"}
+WIDTHS = {"desktop": 1280, "phone": 390}  # CSS pixels; the phone is an iPhone 12-14's 390×844
+HEIGHTS = {1280: 900, 390: 844}
+# What no reader should meet in a page's text: a log line, a traceback, a warning, an object's default repr, or a
+# path of the machine that built the site (its home, this checkout, a temporary folder).
+LEAKS = re.compile(
+    "|".join(
+        [r"object at 0x", r"Downloading", r"\.cache/", r"Traceback", r"Warning:", r"/home/\w", r"/root/", r"/tmp/"]
+        + [re.escape(str(path)) for path in {ROOT, Path.home()} if len(str(path)) > 1]
+    )
+)
 SCREENSHOTS = ROOT / "_build" / "screenshots"
 WIDGET_VIEW = 'script[type="application/vnd.jupyter.widget-view+json"]'
 TIMEOUT_MS = 15_000
@@ -98,12 +108,13 @@ def browser():
 class Visit:
     """One page opened in a fresh browser context; what it logged, requested and failed to load."""
 
-    def __init__(self, browser, base: str, path: str):
+    def __init__(self, browser, base: str, path: str, width: int = 1280):
         self.base = base
+        self.width = width
         self.errors: list[str] = []
         self.failed: list[str] = []
         self.outside: list[str] = []
-        self.context = browser.new_context(viewport={"width": 1280, "height": 900})
+        self.context = browser.new_context(viewport={"width": width, "height": HEIGHTS.get(width, 900)})
         self.context.route("**/*", self._local_only)
         self.page = self.context.new_page()
         self.page.set_default_timeout(TIMEOUT_MS)
@@ -180,8 +191,10 @@ def page_problems(visit: Visit, site: Path, ids_cache: dict | None = None) -> li
 
     # no output box that shows nothing (an empty print, a stray newline)
     empty = page.evaluate(
-        "[...document.querySelectorAll('.cell_output > .output')].filter(o => !o.innerText.trim()"
-        " && !o.querySelector(':is(img, svg, canvas, iframe, video, script, .jupyter-widgets):not(.copybtn *)')).length"
+        "[...document.querySelectorAll('.cell_output > .output')].map(o => o.cloneNode(true)).filter(o => {"
+        " o.querySelectorAll('.copybtn').forEach(e => e.remove());"  # textContent, not innerText: a closed toggle
+        " return !o.textContent.trim() && !o.querySelector('img, svg, canvas, iframe, video, script, .jupyter-widgets');"
+        " }).length"
     )
     if empty:
         problems.append(f"output: {empty} empty output boxes")
@@ -199,25 +212,169 @@ def page_problems(visit: Visit, site: Path, ids_cache: dict | None = None) -> li
         elif parts.fragment and target.suffix == ".html" and unquote(parts.fragment) not in _ids_in(target, ids_cache):
             problems.append(f"link: no anchor #{parts.fragment} in {target.relative_to(site)}")
 
-    # images: loaded, and described by alt text (not a file name) or a caption
+    # images: loaded, and described by alt text that is not a file name (a figure's caption is not its alt text)
     images = page.evaluate(
         "[...document.images].map(i => ({src: i.getAttribute('src'), alt: (i.getAttribute('alt') || '').trim(),"
-        " loaded: i.complete && i.naturalWidth > 0,"
-        " caption: !!(i.closest('figure') && i.closest('figure').querySelector('figcaption'))}))"
+        " loaded: i.complete && i.naturalWidth > 0}))"
     )
     for image in images:
         if not image["loaded"]:
             problems.append(f"image: {image['src']} did not load")
-        described = image["alt"] and not re.search(r"\.(png|jpe?g|gif|svg|webp)$", image["alt"], re.IGNORECASE)
-        if not (described or image["caption"]):
+        if not described(image["alt"]):
             problems.append(
-                f"image: {image['src']} has no alt text or caption "
-                "(notebook outputs: cell metadata mystnb.image.alt or mystnb.figure.caption)"
+                f"image: {image['src']} has no alt text (alt {image['alt']!r}; notebook outputs: "
+                "cell metadata mystnb.image.alt or mystnb.figure.caption + alt)"
             )
+    problems += reader_problems(visit)
 
-    problems += [f"console: {text}" for text in visit.errors if text not in KNOWN_ERRORS]
+    problems += [f"console: {text}" for text in visit.errors]
     problems += [f"request failed: {failure}" for failure in visit.failed]
     problems += [f"outside request: {url}" for url in visit.outside]
+    return problems
+
+
+def described(alt: str) -> bool:
+    """Alt text a reader can use: not empty, not a file name or path (what myst-nb writes when given none)."""
+    alt = alt.strip()
+    return bool(alt) and not re.search(r"(\.(png|jpe?g|gif|svg|webp)$)|^\.{0,2}/|_images/", alt, re.IGNORECASE)
+
+
+# An element is cut when it reaches past the edge of an ancestor that clips (overflow other than visible).
+_CUT = """
+(selector) => [...document.querySelectorAll(selector)].filter(e => e.offsetParent !== null).map(e => {
+  const box = e.getBoundingClientRect();
+  for (let a = e.parentElement; a && a !== document.body; a = a.parentElement) {
+    if (getComputedStyle(a).overflowX === 'visible') continue;
+    const edge = a.getBoundingClientRect();
+    if (box.right > edge.right + 1 || box.left < edge.left - 1)
+      return (e.innerText || (e.parentElement.querySelector('mjx-assistive-mml') || e).textContent)
+        .trim().replace(/\\s+/g, ' ').slice(0, 60);
+  }
+  return null;
+}).filter(x => x !== null)
+"""
+# The elements reaching past the right edge of a page that scrolls sideways, outermost only.
+_OVERFLOWING = """
+() => {
+  const width = document.documentElement.clientWidth;
+  if (document.documentElement.scrollWidth <= width + 1) return [];
+  const clipped = e => { for (let a = e.parentElement; a && a !== document.body; a = a.parentElement)
+    if (getComputedStyle(a).overflowX !== 'visible') return true; return false; };
+  const wide = [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > width + 1);
+  return wide.filter(e => !wide.includes(e.parentElement) && !clipped(e)).slice(0, 5)
+    .map(e => e.tagName.toLowerCase() + (e.className && e.className.baseVal === undefined ? '.' + e.className.split(' ')[0] : ''));
+}
+"""
+# Figures drawn as SVG in the page's content (not icons in buttons, links or the theme's chrome).
+_SVG_FIGURES = """
+() => [...document.querySelectorAll('article svg')].filter(s => !s.parentElement.closest('svg, button, a, label, summary'))
+  .filter(s => s.getBoundingClientRect().width >= 48).map(s => ({
+    label: (s.getAttribute('aria-label') || (s.querySelector(':scope > title') || {}).textContent || '').trim(),
+    where: (s.closest('[id]') || {}).id || ''}))
+"""
+
+
+def reader_problems(visit: Visit) -> list[str]:
+    """What a reader would meet at this width: sideways scrolling, cut content, unlabelled figures, leaks, dead controls."""
+    page, problems = visit.page, []
+    if visit.width <= 480:
+        for element in page.evaluate(_OVERFLOWING):
+            problems.append(f"layout: the page scrolls sideways at {visit.width} px ({element} is too wide)")
+    else:
+        for text in page.evaluate(_CUT, "table"):
+            problems.append(f"layout: a table is cut at {visit.width} px ({text!r})")
+        for text in page.evaluate(_CUT, "mjx-container[display='true'] > mjx-math"):
+            problems.append(f"layout: an equation is cut at {visit.width} px ({text!r})")
+    for figure in page.evaluate(_SVG_FIGURES):
+        if not described(figure["label"]):
+            problems.append(f"figure: an SVG figure (in #{figure['where']}) has no aria-label or <title>")
+    text = page.evaluate(
+        "(() => { const a = (document.querySelector('article') || document.body).cloneNode(true);"
+        " a.querySelectorAll('script, style, template').forEach(e => e.remove()); return a.textContent; })()"
+    )
+    for match in sorted({m.group(0) for m in LEAKS.finditer(text)}):
+        start = text.find(match)
+        context = " ".join(text[max(0, start - 40) : start + 60].split())
+        problems.append(f"leak: {match!r} in the text ({context!r})")
+    problems += control_problems(page)
+    return problems
+
+
+# A fingerprint of what an output area displays, leaving out the control itself (its own readout and handle)
+# but keeping the values of the other form fields (a linked text box shows its value as a property).
+_SHOWN = """
+(control) => {
+  const area = control.closest('.cell_output') || control.closest('[data-explorer]') || document.body;
+  const own = control.closest('[data-explorer] label') ||
+    control.closest('.jupyter-widgets:not(.widget-container):not(.widget-subarea)') || control;
+  own.setAttribute('data-probe-own', '');
+  const copy = area.cloneNode(true);
+  own.removeAttribute('data-probe-own');
+  copy.querySelectorAll('[data-probe-own], script, style').forEach(e => e.remove());
+  const values = [...area.querySelectorAll('input, select, textarea')].filter(e => !own.contains(e)).map(e => e.value);
+  return copy.innerHTML + '|' + values.join(',');
+}
+"""
+CONTROLS = (
+    ".cell_output :is(input:not([type=hidden]), select, button, textarea, [role=slider]):not(.copybtn):not(.copybtn *)"
+)
+
+
+def _operate(page, control) -> None:
+    """Move a control to another value, as a reader would (slider to an end, another option, a click)."""
+    kind = control.evaluate(
+        "e => e.getAttribute('role') === 'slider' ? 'handle' : e.tagName === 'INPUT' ? e.type : e.tagName.toLowerCase()"
+    )
+    if kind == "range":
+        control.evaluate(
+            "e => { e.value = (String(e.value) === String(e.max)) ? e.min : e.max;"
+            " e.dispatchEvent(new Event('input', {bubbles: true})); e.dispatchEvent(new Event('change', {bubbles: true})); }"
+        )
+    elif kind == "select":
+        control.evaluate(
+            "e => { const next = [...e.options].find(o => o.value !== e.value); if (next) e.value = next.value;"
+            " e.dispatchEvent(new Event('input', {bubbles: true})); e.dispatchEvent(new Event('change', {bubbles: true})); }"
+        )
+    elif kind in ("number", "text"):
+        current = control.input_value()
+        if current.lstrip("-").isdigit():  # one step down: the slider before may have gone to its top
+            control.fill(str(int(current) - 1 if int(current) > 0 else int(current) + 1))
+        else:
+            control.fill(current + "x")
+        control.press("Enter")
+    elif kind == "handle":
+        control.focus()
+        page.keyboard.press("End")
+        page.keyboard.press("ArrowRight")
+    else:
+        control.click()
+
+
+def control_problems(page) -> list[str]:
+    """Every control in a cell output must change what the output displays when a reader moves it."""
+    problems = []
+    for control in page.locator(CONTROLS).all():
+        if not control.is_visible():
+            continue
+        name = control.evaluate(
+            "e => e.getAttribute('data-control') || e.getAttribute('data-action') || e.getAttribute('aria-label')"
+            " || (e.closest('label, .widget-inline-hbox') || e).innerText.trim().slice(0, 30) || e.tagName"
+        )
+        before = control.evaluate(_SHOWN)
+        _operate(page, control)
+        page.wait_for_timeout(50)
+        if control.evaluate(_SHOWN) == before and control.evaluate("e => e.tagName === 'BUTTON'"):
+            # an action ("same padding") may already hold at these settings: change another setting, try again
+            for other in control.locator("xpath=ancestor::*[@data-explorer][1]//input[@type='range']").all():
+                _operate(page, other)
+                before = control.evaluate(_SHOWN)
+                _operate(page, control)
+                page.wait_for_timeout(50)
+                if control.evaluate(_SHOWN) != before:
+                    break
+        if control.evaluate(_SHOWN) == before:
+            where = control.evaluate("e => (e.closest('[data-explorer]') || {}).dataset?.explorer || 'widget'")
+            problems.append(f"control: moving {name!r} ({where}) changes nothing on the page")
     return problems
 
 
@@ -286,11 +443,11 @@ def move_stride(visit: Visit) -> list[tuple[str, str, str]]:
     return readings
 
 
-def screenshot(target, name: str) -> Path:
+def screenshot(target, name: str, **options) -> Path:
     """Save a screenshot of a page or an element into _build/screenshots/ (gitignored); returns its path."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name.replace('/', '_')}.png"
-    target.screenshot(path=str(path))
+    target.screenshot(path=str(path), **options)
     return path
 
 
@@ -308,19 +465,21 @@ def book_site(browser, request):
         yield base, built_book.html
 
 
+@pytest.mark.parametrize("width", WIDTHS.values(), ids=WIDTHS.keys())
 @pytest.mark.parametrize("docname", toc_pages())
-def test_page(browser, book_site, docname):
+def test_page(browser, book_site, docname, width):
     base, site = book_site
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
-    visit = Visit(browser, base, f"{docname}.html")
+    visit = Visit(browser, base, f"{docname}.html", width)
     try:
         problems = page_problems(visit, site)
         if (ROOT / f"{docname}.ipynb").is_file():
             problems += notebook_button_problems(visit, site, docname, ROOT, config)
-        print(f"screenshot: {screenshot(visit.page, docname)}")
+        visit.page.reload(wait_until="load")  # the control check moved every slider: photograph the page as saved
+        print(f"screenshot: {screenshot(visit.page, f'{docname}_{width}', full_page=True)}")
     finally:
         visit.close()
-    assert problems == [], f"{docname}: " + "\n".join(problems)
+    assert problems == [], f"{docname} at {width} px: " + "\n".join(problems)
 
 
 def test_explorers_follow_the_stride(browser, book_site):
@@ -425,17 +584,36 @@ def write_fixture_book(folder: Path, static_dir: Path) -> None:
     faults = (  # raw HTML: faults that Sphinx itself would refuse to build
         "# Bad page\n\n```{raw} html\n"
         '<a href="missing.html">a missing page</a> <a href="good.html#no-such-anchor">a missing anchor</a>\n'
-        '<img src="missing.png">\n<script>console.error("planted error")</script>\n```\n'
+        '<img src="missing.png">\n<script>console.error("planted error")</script>\n'
+        '<div style="width: 900px">a block wider than a phone</div>\n'
+        '<div style="overflow: hidden; width: 300px"><table><tr><td style="white-space: nowrap">'
+        + "wide "
+        * 80
+        + "</td></tr></table></div>\n"
+        '<svg width="120" height="40"><rect width="120" height="40"></rect></svg>\n```\n\n'
+        "$$\n" + " + ".join(f"x_{{{i}}}" for i in range(150)) + "\n$$\n"
     )
     empty_print = new_code_cell("print()", outputs=[new_output("stream", name="stdout", text="\n")])
+    leak = new_code_cell(
+        "load()",
+        outputs=[
+            new_output("stream", name="stderr", text=f"Downloading: weights.pth to {Path.home()}/.cache/torch\n"),
+            output({"text/plain": "<__main__.Net object at 0x7f3a2c1d0e50>"}),
+        ],
+    )
+    dead = new_code_cell(
+        "explorer()",
+        outputs=[output({"text/html": '<input type="range" min="0" max="4" value="1" aria-label="dead"><p>still</p>'})],
+    )
     nbformat.write(
-        new_notebook(cells=[new_markdown_cell(faults), empty_print], metadata=notebook.metadata), folder / "bad.ipynb"
+        new_notebook(cells=[new_markdown_cell(faults), empty_print, leak, dead], metadata=notebook.metadata),
+        folder / "bad.ipynb",
     )
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
     config["exclude_patterns"] = ["_build/*"]
     config["bibtex_bibfiles"] = [str(ROOT / "book" / "references.bib")]
     config["sphinx"]["local_extensions"] = {"site_assets": str(ROOT / "tools")}
-    config["sphinx"]["config"]["html_static_path"] = [str(static_dir)]
+    config["sphinx"]["config"]["html_static_path"] = [str(static_dir), str(ROOT / "book" / "_static")]
     (folder / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False))  # script order matters
     (folder / "_toc.yml").write_text("format: jb-book\nroot: good\nchapters:\n  - file: bad\n")
 
@@ -451,13 +629,15 @@ def fixture_site(browser, tmp_path_factory, book_builder):
     return source, build.html
 
 
-def test_fixture_good_page_passes_every_check(browser, fixture_site):
+@pytest.mark.parametrize("width", WIDTHS.values(), ids=WIDTHS.keys())
+def test_fixture_good_page_passes_every_check(browser, fixture_site, width):
     source, site = fixture_site
     config = yaml.safe_load((source / "_config.yml").read_text())
     with serve(site) as base:
-        visit = Visit(browser, base, "good.html")
+        visit = Visit(browser, base, "good.html", width)
         try:
             problems = page_problems(visit, site) + notebook_button_problems(visit, site, "good", source, config)
+            visit.page.reload(wait_until="load")  # the control check moved the controls
             widgets_shown = visit.page.locator(".widget-subarea .widget-hslider").count()
             readings = move_stride(visit)
         finally:
@@ -483,6 +663,25 @@ def test_fixture_bad_page_fails_the_checks(browser, fixture_site):
     assert "console: planted error" in problems
     assert "output: 1 empty output boxes" in problems
     assert any(problem.startswith("request failed: missing.png") for problem in problems)
+    assert any(problem.startswith("layout: a table is cut at 1280 px ('wide wide") for problem in problems)
+    assert any(problem.startswith("layout: an equation is cut at 1280 px") for problem in problems)
+    assert any(problem.startswith("figure: an SVG figure") for problem in problems)
+    leaks = [problem for problem in problems if problem.startswith("leak:")]
+    for planted in ("'Downloading'", "'.cache/'", "'object at 0x'"):
+        assert any(problem.startswith(f"leak: {planted}") for problem in leaks), (planted, leaks)
+    assert any(str(Path.home()) in problem.split(" in the text")[0] for problem in leaks), leaks  # the home folder
+    assert "control: moving 'dead' (widget) changes nothing on the page" in problems
+
+
+def test_fixture_bad_page_scrolls_sideways_on_a_phone(browser, fixture_site):
+    _, site = fixture_site
+    with serve(site) as base:
+        visit = Visit(browser, base, "bad.html", WIDTHS["phone"])
+        try:
+            problems = page_problems(visit, site)
+        finally:
+            visit.close()
+    assert "layout: the page scrolls sideways at 390 px (div is too wide)" in problems
 
 
 def test_build_without_fetched_assets_falls_back_to_cdns(tmp_path, book_builder):

@@ -185,8 +185,26 @@ def _point_embedder_at_its_folder(app, pagename, templatename, context, doctree)
         app.add_js_file(None, body=f"var require = {json.dumps(config)};", priority=499)  # before require.js
 
 
+def _drop_repeated_scripts(app, pagename, templatename, context, doctree) -> None:
+    """Each script once per page.
+
+    Sphinx registers an inline script added during the build twice (once with no file name, once with ``''``),
+    and sphinx-thebe's ``const THEBE_JS_URL = ...`` then throws "Identifier 'THEBE_JS_URL' has already been
+    declared" on every page.
+    """
+    seen, kept = set(), []
+    for script in context.get("script_files", []):
+        name = getattr(script, "filename", script) or ""
+        key = (str(name), tuple(sorted(getattr(script, "attributes", {}).items())))
+        if key not in seen:
+            seen.add(key)
+            kept.append(script)
+    context["script_files"] = kept
+
+
 def setup(app):
     app.connect("config-inited", _use_cdn_for_missing)
+    app.connect("html-page-context", _drop_repeated_scripts, priority=900)  # after everyone has added theirs
     app.connect("html-page-context", _point_embedder_at_its_folder, priority=600)  # after myst-nb's scripts
     app.add_js_file(None, body=MATHJAX2_QUEUE_SHIM, type="module", priority=501)  # MathJax's is 500
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -150,6 +150,8 @@ class Trainer:
     histories. A model that returns ``(logits, aux1, aux2)`` in training mode (GoogLeNet) is trained on
     ``loss(logits) + aux_weight * (loss(aux1) + loss(aux2))`` (:func:`~classic_cnn.models.googlenet.googlenet_loss`).
     Mixed precision uses :func:`autocast_dtype`; under ``torchrun`` on GPUs batch norm is synchronized.
+    The whole dataset moves to the device once (CIFAR-10 in float32 is 614 MB: a T4 has 16 GB), so batches,
+    shuffling and augmentation never leave it.
     """
 
     def __init__(

@@ -6,8 +6,10 @@ conv_explorer(input_size=7, depth=3, kernel_size=3, stride=3, padding=0, filters
 
 Computed in the browser (static HTML + inline JavaScript; the book's pages, Jupyter, Colab, no kernel needed):
 ``conv_explorer``, ``pool_explorer``, ``receptive_field_explorer``, ``bottleneck_explorer`` and
-``architecture_walker`` (pre-rendered tables, switched in the browser). ``.widget()`` on any of them gives the
-ipywidgets form, computed by the kernel. Needs a kernel: ``ActivationExplorer`` (forward hooks on a model).
+``architecture_walker`` (pre-rendered tables, switched in the browser), and ``LeNetPlayground`` (draw a digit:
+the chapter's trained LeNet-5s in JavaScript, with ``TrainingMoments`` recorded during ``fit``). ``.widget()`` on
+the arithmetic explorers gives the ipywidgets form, computed by the kernel. Needs a kernel:
+``ActivationExplorer`` (forward hooks on a model).
 
 Hooks for browser tests (stable):
   * root ``<div data-explorer="conv|pool|receptive-field|bottleneck|architecture" data-ccnn-id="ccnn-N">``
@@ -35,6 +37,8 @@ __all__ = [
     "ArchitectureWalker",
     "Explorer",
     "KernelExplorer",
+    "LeNetPlayground",
+    "TrainingMoments",
     "architecture_walker",
     "bottleneck_explorer",
     "bottleneck_view",
@@ -92,4 +96,8 @@ def __getattr__(name: str):
         from classic_cnn.widgets.activations import ActivationExplorer
 
         return ActivationExplorer
+    if name in ("LeNetPlayground", "TrainingMoments"):
+        from classic_cnn.widgets import playground
+
+        return getattr(playground, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -7,6 +7,7 @@ matplotlib.use("Agg")
 import pytest  # noqa: E402
 import torch  # noqa: E402
 import torchvision  # noqa: E402
+from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from torch import nn  # noqa: E402
 
@@ -160,3 +161,51 @@ def test_misclassified_and_images():
     assert isinstance(
         viz.show_images(data.to_pixels(data.train_images[:4]), data.train_labels[:4], data.classes), Figure
     )
+
+
+CONTENT_WIDTH_PX = 688  # the book's text column at desktop width (tests/test_site.py measures the pages)
+
+
+def _diagram(name: str):
+    from classic_cnn import summary
+    from classic_cnn.models import ARCHITECTURES
+
+    with torch.device("meta"):
+        network = ARCHITECTURES[name]()
+    staged = any(
+        type(module).__name__ in ("InceptionModule", "Bottleneck", "BasicBlock") for module in network.modules()
+    )
+    return viz.draw_volumes(summary(network, depth=1 if staged else None))
+
+
+@pytest.mark.parametrize("name", ["lenet5", "alexnet", "zfnet", "vgg16", "vgg19", "googlenet", "resnet50", "resnet110"])
+def test_volume_diagrams_are_readable_at_the_page_width(name):
+    figure = _diagram(name)
+    canvas = FigureCanvasAgg(figure)  # pyplot has let the figure go: draw it on a canvas of our own
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    axis = figure.axes[0]
+    texts = [text for text in [*axis.texts, axis.title] if text.get_text()]
+    # shown at its own size (96 px per inch), shrunk to the column if wider
+    scale = min(1.0, CONTENT_WIDTH_PX / (figure.get_figwidth() * 96))
+    smallest = min(text.get_fontsize() for text in texts) * 96 / 72 * scale
+    assert smallest >= 9, f"{name}: a label is {smallest:.1f} px on the page"
+    boxes = [(text.get_text(), text.get_window_extent(renderer)) for text in texts]
+    overlapping = [(a, b) for i, (a, box_a) in enumerate(boxes) for b, box_b in boxes[i + 1 :] if box_a.overlaps(box_b)]
+    assert overlapping == [], f"{name}: labels overlap: {overlapping[:5]}"
+    inside = figure.bbox
+    assert all(inside.contains(box.x0, box.y0) and inside.contains(box.x1, box.y1) for _, box in boxes), name
+
+
+def test_volume_diagram_labels_every_box_with_its_volume():
+    figure = _diagram("alexnet")
+    labels = [text.get_text() for text in figure.axes[0].texts]
+    for volume in ("227×227×3", "55×55×96", "27×27×256", "13×13×384", "6×6×256", "4096", "1000"):
+        assert volume in labels
+    stages = [text.get_text() for text in figure.axes[0].texts if text.get_style() == "italic"]
+    assert stages == ["227×227", "55×55", "27×27", "13×13", "13×13", "6×6", "vectors"]  # the 13×13 stage wraps
+
+
+def test_volume_diagram_svg_is_the_same_on_every_run():
+    first, second = _diagram("lenet5")._repr_svg_(), _diagram("lenet5")._repr_svg_()
+    assert first == second and first.lstrip().startswith("<?xml") and "<dc:date>" not in first

@@ -7,6 +7,7 @@ The functions that look inside a network work with *any* ``nn.Module``, not only
 
 from __future__ import annotations
 
+import io
 import math
 from collections.abc import Mapping, Sequence
 
@@ -290,71 +291,142 @@ def plot_accuracy_vs_cost(panels: Mapping[str, Sequence[Mapping]]) -> Figure:
     return figure
 
 
-def draw_volumes(trace: LayerTotals, title: str | None = None, max_layers: int = 24) -> Figure:
-    """The volumes a network passes through as boxes, as in the papers' figures.
+class SvgFigure(Figure):
+    """A Figure that Jupyter shows as SVG, sharp at any zoom, and the same bytes on every run.
 
-    Takes ``shapes.trace(...)`` or ``classic_cnn.summary(model)``; layers that leave the volume as it was
-    (activations, dropout, reshapes) are not drawn. A box's height and width grow with the spatial size and
-    its depth with the channels (both on a square root scale, so that 224×224×3 and 7×7×512 fit on one
-    page); flat vectors are thin bars.
+    matplotlib writes a date and random ids into an SVG unless told otherwise; here the date is left out and
+    the ids come from a fixed salt, so a re-executed notebook (nbval) saves the same output.
     """
+
+    def _repr_svg_(self) -> str:
+        buffer = io.StringIO()
+        with plt.rc_context({"svg.hashsalt": "classic_cnn", "svg.fonttype": "path"}):
+            self.savefig(buffer, format="svg", metadata={"Date": None}, bbox_inches="tight", pad_inches=0.05)
+        return buffer.getvalue()
+
+
+# Short names for the layer types the diagrams print under each box (the rest print as they are).
+SHORT_TYPES = {
+    "Conv2d": "conv",
+    "ConvReLU": "conv",
+    "ConvBNReLU": "conv",
+    "PartialConv2d": "partial conv",
+    "MaxPool2d": "max pool",
+    "AvgPool2d": "avg pool",
+    "AdaptiveAvgPool2d": "avg pool",
+    "Subsampling": "subsampling",
+    "Linear": "fully conn.",
+    "EuclideanRBF": "RBF",
+    "InceptionModule": "inception",
+    "Sequential": "stage",
+    "Dropout": "dropout",
+}
+DIAGRAM_WIDTH = 7.0  # inches: at most the width of the book's text column (688 px), so labels keep their size
+LABEL_PT, TYPE_PT, TITLE_PT = 8.0, 7.0, 10.0  # ≥ 9 px on the page (1 pt = 4/3 px)
+
+
+def _numel(volume) -> int:
+    return volume.channels * (1 if volume.flat else volume.height * volume.width)
+
+
+def diagram_volumes(trace: LayerTotals) -> list[tuple[str, str, object]]:
+    """The (label, layer type, volume) boxes of a volume diagram: the input, then every layer that makes a new
+    volume or holds weights of its own (not a normalization, an activation, dropout or a reshape)."""
     if not isinstance(trace, LayerTotals):
         raise TypeError(
             "draw_volumes takes a classic_cnn.shapes.Trace (from shapes.trace) or a classic_cnn.summary(...), "
             f"got {type(trace).__name__}"
         )
-    names = [row.name.split(".") for row in trace.rows]
-    shared = 0  # dotted prefix common to every name ("layers." in a Sequential), left out of the labels
-    while names and all(len(name) > shared + 1 and name[shared] == names[0][shared] for name in names):
-        shared += 1
     volumes = [("input", "", trace.input)]
-    for row, name in zip(trace.rows, names):
-        unchanged = row.output == volumes[-1][2] and row.params == 0
-        if not unchanged and "flatten" not in row.layer.lower():
-            volumes.append((".".join(name[shared:]), row.layer, row.output))
-    volumes = volumes[:max_layers]
-    largest_side = max(math.sqrt(v.height) for _, _, v in volumes)
-    largest_depth = max(math.sqrt(v.channels) for _, _, v in volumes)
-    figure, axis = plt.subplots(figsize=(max(6, 1.3 * len(volumes)), 3.6))
-    x = 0.0
-    for index, (name, layer, volume) in enumerate(volumes):
-        colour = plt.cm.tab10(index % 10)
-        if volume.flat or (volume.height, volume.width) == (1, 1) and index > 0 and volumes[index - 1][2].flat:
-            height = 0.3 + 2.2 * math.sqrt(volume.channels) / max(largest_depth, 1)
-            axis.add_patch(Rectangle((x, -height / 2), 0.15, height, color=colour, alpha=0.8))
-            width, skew = 0.15, 0.0
+    counters: dict[str, int] = {}
+    for row in trace.rows:
+        previous = volumes[-1][2]
+        same = (
+            row.output == previous
+            or _numel(row.output) == _numel(previous)
+            and row.output.channels == (previous.channels)
+        )
+        if same and (row.params == 0 or "Norm" in row.layer):
+            continue
+        kind = SHORT_TYPES.get(row.layer, row.layer)
+        label = row.name.split(".")[-1]
+        if label.isdigit():  # a Sequential's index (VGG's features.0): number the layers of each kind instead
+            short = {"conv": "conv", "max pool": "pool", "avg pool": "pool", "fully conn.": "fc"}.get(kind, kind)
+            counters[short] = counters.get(short, 0) + 1
+            label = f"{short}{counters[short]}"
+        volumes.append((label, kind, row.output))
+    return volumes
+
+
+def _stage(volume) -> str:
+    return "vectors" if volume.flat or (volume.height, volume.width) == (1, 1) else f"{volume.height}×{volume.width}"
+
+
+def draw_volumes(trace: LayerTotals, title: str | None = None, columns: int | None = None) -> SvgFigure:
+    """The volumes a network passes through as boxes, as in the papers' figures, grouped by spatial size.
+
+    Takes ``shapes.trace(...)`` or ``classic_cnn.summary(model)`` (``summary(model, depth=1)`` draws a GoogLeNet
+    or a ResNet module by module). Layers that leave the volume as it was (activations, normalization, dropout,
+    reshapes) are not drawn. Boxes run left to right in rows of ``columns`` (default: one row up to eight
+    boxes, else rows of seven); each is labelled with its name, its
+    volume and its kind, and each stage (the layers working at one spatial size) sits on one shaded band. A
+    box's height grows with the spatial size and its depth with the channels (both on a square-root scale, so
+    that 224×224×3 and 7×7×512 fit on one page); flat vectors are thin bars. Jupyter shows it as SVG.
+    """
+    volumes = diagram_volumes(trace)
+    columns = columns or (len(volumes) if len(volumes) <= 8 else 7)
+    rows = math.ceil(len(volumes) / columns)
+    cell = DIAGRAM_WIDTH / columns
+    row_height = 2.3
+    largest_side = max(math.sqrt(v.height) for *_, v in volumes if not v.flat)
+    largest_depth = max(math.sqrt(v.channels) for *_, v in volumes)
+    figure, axis = plt.subplots(figsize=(DIAGRAM_WIDTH, rows * row_height + 0.35), FigureClass=SvgFigure)
+    stages = []  # (row, first column, last column, stage name)
+    for index, (label, kind, volume) in enumerate(volumes):
+        row, column = divmod(index, columns)
+        stage = _stage(volume)
+        if stages and stages[-1][0] == row and stages[-1][3] == stage:
+            stages[-1] = (row, stages[-1][1], column, stage)
         else:
-            side = 0.25 + 2.0 * math.sqrt(volume.height) / largest_side
-            width = 0.1 + 0.9 * math.sqrt(volume.channels) / largest_depth
-            skew = side * 0.3
-            front = [(x, -side / 2), (x + width, -side / 2), (x + width, side / 2), (x, side / 2)]
-            top = [
-                (x, side / 2),
-                (x + width, side / 2),
-                (x + width + skew, side / 2 + skew),
-                (x + skew, side / 2 + skew),
-            ]
-            right = [
-                (x + width, -side / 2),
-                (x + width + skew, -side / 2 + skew),
-                (x + width + skew, side / 2 + skew),
-                (x + width, side / 2),
-            ]
-            for face, shade in ((front, 0.85), (top, 0.6), (right, 0.45)):
-                axis.add_patch(
-                    Polygon(face, closed=True, facecolor=colour, alpha=shade, edgecolor="black", linewidth=0.6)
-                )
-        centre = x + (width + skew) / 2
-        axis.text(centre, -1.55, str(volume), ha="center", va="top", fontsize=8)
-        axis.text(centre, 1.75, name, ha="center", va="bottom", fontsize=8, weight="bold")
-        if layer:
-            axis.text(centre, -1.95, layer, ha="center", va="top", fontsize=6, color="dimgray", wrap=True)
-        x += width + skew + 0.55
-    axis.set_xlim(-0.3, x)
-    axis.set_ylim(-2.4, 2.1)
+            stages.append((row, column, column, stage))
+        centre, base = (column + 0.5) * cell, -row * row_height
+        colour = plt.cm.tab10(index % 10)
+        if volume.flat or (volume.height, volume.width) == (1, 1):
+            height = 0.25 + 0.8 * math.sqrt(volume.channels) / largest_depth
+            axis.add_patch(
+                Rectangle((centre - 0.04, base - height / 2), 0.08, height, facecolor=colour, edgecolor="black", lw=0.5)
+            )
+        else:
+            side = 0.2 + 0.75 * math.sqrt(volume.height) / largest_side
+            depth = 0.06 + 0.34 * math.sqrt(volume.channels) / largest_depth
+            skew = side * 0.25
+            x, y = centre - (depth + skew) / 2, base - (side + skew) / 2
+            faces = (
+                ([(x, y), (x + depth, y), (x + depth, y + side), (x, y + side)], 0.85),
+                ([(x, y + side), (x + depth, y + side), (x + depth + skew, y + side + skew), (x + skew, y + side + skew)], 0.6),
+                ([(x + depth, y), (x + depth + skew, y + skew), (x + depth + skew, y + side + skew), (x + depth, y + side)], 0.45),
+            )  # fmt: skip
+            for face, shade in faces:
+                axis.add_patch(Polygon(face, closed=True, facecolor=colour, alpha=shade, edgecolor="black", lw=0.5))
+        axis.text(centre, base + 0.62, label, ha="center", va="bottom", fontsize=LABEL_PT, weight="bold")
+        axis.text(centre, base - 0.62, str(volume), ha="center", va="top", fontsize=LABEL_PT)
+        if kind:
+            axis.text(centre, base - 0.86, kind, ha="center", va="top", fontsize=TYPE_PT, color="dimgray")
+    for number, (row, first, last, stage) in enumerate(stages):
+        base = -row * row_height
+        axis.text(first * cell + 0.07, base + 1.0, stage, ha="left", va="top", fontsize=TYPE_PT, style="italic")
+        axis.add_patch(
+            Rectangle(
+                (first * cell + 0.03, base - 1.1), (last - first + 1) * cell - 0.06, 2.17,
+                facecolor="0.93" if number % 2 == 0 else "0.97", edgecolor="none", zorder=-1,
+            )
+        )  # fmt: skip
+    axis.set_xlim(0, DIAGRAM_WIDTH)
+    axis.set_ylim(-(rows - 1) * row_height - 1.15, 1.1)
     axis.set_aspect("equal")
     axis.axis("off")
-    axis.set_title(title or f"{trace.params:,} parameters, {trace.macs:,} multiply-adds")
+    axis.set_title(title or f"{trace.params:,} parameters, {trace.macs:,} multiply-adds", fontsize=TITLE_PT)
+    figure.subplots_adjust(left=0, right=1, bottom=0, top=1 - 0.3 / (rows * row_height + 0.35))
     plt.close(figure)
     return figure
 

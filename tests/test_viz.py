@@ -209,3 +209,17 @@ def test_volume_diagram_labels_every_box_with_its_volume():
 def test_volume_diagram_svg_is_the_same_on_every_run():
     first, second = _diagram("lenet5")._repr_svg_(), _diagram("lenet5")._repr_svg_()
     assert first == second and first.lstrip().startswith("<?xml") and "<dc:date>" not in first
+
+
+def test_accuracy_vs_cost_labels_do_not_overlap():
+    # the book's crowd: AlexNet and ZFNet almost on top of each other, the ResNets in a row
+    points = [("AlexNet", 0.72e9, 92.3), ("ZFNet", 1.17e9, 92.3), ("VGG-16", 15.5e9, 92.8), ("GoogLeNet", 1.6e9, 93.3)]
+    points += [("ResNet-18", 1.8e9, 93.0), ("ResNet-34", 3.6e9, 93.4), ("ResNet-50", 4.1e9, 93.6)]
+    rows = [{"name": n, "macs": m, "params": 1e7, "accuracy": a} for n, m, a in points]
+    figure = viz.plot_accuracy_vs_cost({"ours": rows})
+    canvas = FigureCanvasAgg(figure)
+    canvas.draw()
+    boxes = [text.get_window_extent(canvas.get_renderer()) for text in figure.axes[0].texts]
+    assert len(boxes) == len(points)
+    assert not [(i, j) for i in range(len(boxes)) for j in range(i) if boxes[i].overlaps(boxes[j])]
+    assert min(text.get_fontsize() for text in figure.axes[0].texts) >= 8

@@ -27,15 +27,16 @@ def _grid(count: int, columns: int | None) -> tuple[int, int]:
 
 
 def _figure(rows: int, columns: int, cell: float, title: str | None) -> tuple[Figure, list]:
-    figure, axes = plt.subplots(
-        rows, columns, figsize=(columns * cell, rows * cell + (0.4 if title else 0)), squeeze=False
-    )
+    header = 0.55 if title else 0.0  # inches above the grid: the title, then room for the tiles' own titles
+    height = rows * cell + header
+    figure, axes = plt.subplots(rows, columns, figsize=(columns * cell, height), squeeze=False)
     for axis in axes.flat:
         axis.set_xticks([])
         axis.set_yticks([])
         axis.axis("off")
     if title:
-        figure.suptitle(title)
+        figure.suptitle(title, y=1 - 0.06 / height, va="top")
+        figure.subplots_adjust(top=1 - header / height)
     plt.close(figure)  # returned, not shown twice by pyplot
     return figure, list(axes.flat)
 
@@ -262,6 +263,30 @@ def memory_and_parameters(table: LayerTotals, title: str | None = None) -> Figur
     return figure
 
 
+# Offsets (points) tried in turn for a point's label: above, below, right, left, then further out.
+_LABEL_OFFSETS = [(0, 8), (0, -14), (10, -3), (-10, -3), (0, 18), (0, -24), (14, 8), (-14, 8), (14, -14), (-14, -14)]
+
+
+def _place_labels(axis, points: Sequence[tuple[str, float, float]], fontsize: float = 8) -> None:
+    """Label each point at the first offset where its text overlaps no label placed before it."""
+    figure = axis.figure
+    renderer = figure.canvas.get_renderer() if hasattr(figure.canvas, "get_renderer") else figure._get_renderer()
+    placed = []
+    for name, x, y in points:
+        for dx, dy in _LABEL_OFFSETS:
+            text = axis.annotate(name, (x, y), xytext=(dx, dy), textcoords="offset points", fontsize=fontsize,
+                                 ha="center" if dx == 0 else "left" if dx > 0 else "right", va="center")  # fmt: skip
+            box = text.get_window_extent(renderer)
+            if not any(box.overlaps(other) for other in placed):
+                break
+            text.remove()
+        else:
+            text = axis.annotate(name, (x, y), xytext=_LABEL_OFFSETS[0], textcoords="offset points",
+                                 fontsize=fontsize, ha="center", va="center")  # fmt: skip
+            box = text.get_window_extent(renderer)
+        placed.append(box)
+
+
 def plot_accuracy_vs_cost(panels: Mapping[str, Sequence[Mapping]]) -> Figure:
     """Accuracy against multiply-adds (log scale), bubble area proportional to parameters; one panel per entry.
 
@@ -273,20 +298,13 @@ def plot_accuracy_vs_cost(panels: Mapping[str, Sequence[Mapping]]) -> Figure:
         for index, row in enumerate(rows):
             area = 40 + 1500 * row["params"] / largest
             axis.scatter(row["macs"], row["accuracy"], s=area, alpha=0.5, color=plt.cm.tab10(index % 10))
-            axis.annotate(
-                row["name"],
-                (row["macs"], row["accuracy"]),
-                fontsize=7,
-                ha="center",
-                va="bottom",
-                xytext=(0, 7),
-                textcoords="offset points",
-            )
         axis.set_xscale("log")
         axis.margins(x=0.15, y=0.15)
         axis.set(xlabel="multiply-adds per image (log scale)", ylabel="accuracy (%)", title=title)
         axis.grid(alpha=0.3, which="both")
     figure.tight_layout()
+    for axis, rows in zip(axes[0], panels.values()):  # once the layout is final: places are in screen space
+        _place_labels(axis, [(row["name"], row["macs"], row["accuracy"]) for row in rows])
     plt.close(figure)
     return figure
 

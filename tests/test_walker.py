@@ -1,7 +1,10 @@
 """The architecture walker and the models CLI show exactly what summary() computes for every registry network."""
 
 import functools
+import os
 import re
+import subprocess
+import sys
 
 import pytest
 import torch
@@ -9,7 +12,8 @@ import torch
 from classic_cnn import summary
 from classic_cnn.models import ARCHITECTURES
 from classic_cnn.models.__main__ import main as models_cli
-from classic_cnn.widgets.walker import architecture_walker, book_networks, shown_rows
+from classic_cnn.summary import shown_rows
+from classic_cnn.widgets.walker import architecture_walker, book_networks
 
 
 @functools.cache
@@ -85,3 +89,12 @@ def test_the_panels_trace_the_papers_volumes():
         line = re.search(r"<p>(.*?)</p>", panels[name]).group(1)
         positions = [line.index(volume) for volume in volumes]
         assert positions == sorted(positions), (name, line)
+
+
+def test_models_cli_does_not_need_the_widgets():
+    code = (
+        "import sys, classic_cnn.models.__main__ as cli;"
+        "cli.ARCHITECTURES = {'lenet5': cli.ARCHITECTURES['lenet5']};"
+        "assert 'LeNet-5' in cli.overview(); assert 'ipywidgets' not in sys.modules, 'ipywidgets imported'"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, env={**os.environ, "OMP_NUM_THREADS": "1"})

@@ -14,7 +14,7 @@ from classic_cnn.models import ARCHITECTURES
 
 def overview() -> str:
     """One line per registry network: its name, input volume, parameters and multiply-adds."""
-    from classic_cnn.widgets.walker import network_summary
+    from classic_cnn.summary import network_summary
 
     lines = [f"{'model':<10} {'network':<11} {'input':>11} {'parameters':>13} {'multiply-adds':>16}"]
     for key, build in ARCHITECTURES.items():

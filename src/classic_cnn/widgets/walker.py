@@ -10,33 +10,15 @@ from __future__ import annotations
 import functools
 import html
 import itertools
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 
 import ipywidgets as widgets
 
-from classic_cnn.summary import Summary, SummaryRow, summary
+from classic_cnn.summary import Summary, network_summary, shown_rows
 from classic_cnn.widgets.render import OUTPUT_FIRST, WINDOW, group, svg
 from classic_cnn.widgets.static import STYLE, library_js
 
 DIAGRAM_HEIGHT = 120
-MAX_ROWS = 30  # a network with more layers is shown by stage (``summary(depth=1)``)
-
-
-def network_summary(build: Callable[[], object]) -> Summary:
-    """``summary()`` of the network ``build()`` makes on the meta device: one row per layer, or per stage
-    (Inception module, residual stage) when it has more than ``MAX_ROWS`` layers."""
-    import torch
-
-    with torch.device("meta"):
-        model = build()
-    table = summary(model)
-    return table if len(shown_rows(table)) <= MAX_ROWS else summary(model, depth=1)
-
-
-def shown_rows(table: Summary) -> list[SummaryRow]:
-    """The rows that change something: a layer that writes no new numbers, has no parameters and no
-    multiply-adds (an in-place ReLU, a flatten view, dropout at test time) adds nothing to any total."""
-    return [row for row in table.rows if row.params or row.activations or row.macs]
 
 
 def diagram(table: Summary) -> str:

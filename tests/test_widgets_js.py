@@ -316,3 +316,79 @@ def test_static_explorer_recomputes_in_a_browser(tmp_path):
     assert found, result.stderr[-2000:]
     # 7×7, F=3: S=1 → 5×5×2; S=3 → 2×2×2 floored; F=5 with same padding 2 at S=3 → (7-5+4)/3+1 = 3
     assert json.loads(html.unescape(found.group(1))) == ["true", "5×5×2", "2×2×2", "floor", "2", "3×3×2"]
+
+
+# --- the activation explorer: the page draws the kernel's picture -----------------------------------------
+
+ACTIVATIONS_HARNESS = r"""
+const fs = require("fs"), vm = require("vm");
+const [library, specFile, casesFile] = process.argv.slice(2);
+const sandbox = {atob: (text) => Buffer.from(text, "base64").toString("binary")};
+vm.runInNewContext(fs.readFileSync(library, "utf8"), sandbox);
+const api = sandbox.ClassicCnn, spec = JSON.parse(fs.readFileSync(specFile, "utf8"));
+const levels = api.bytes(spec.levels), colours = api.bytes(spec.colours), inputs = api.bytes(spec.inputs);
+const layout = api.activationLayout(spec);
+const drawn = JSON.parse(fs.readFileSync(casesFile, "utf8")).map(([image, layer, channel]) => {
+  const shape = spec.layers[layer];
+  const map = api.mapPixels(levels, layout.map(image, layer, channel), shape[2] * shape[3], colours);
+  const input = api.rgbPixels(inputs, layout.input(image), spec.input[0] * spec.input[1]);
+  const range = spec.ranges[image][layer].split(" ");
+  return {map: Array.from(map), input: Array.from(input), range: [range[2 * channel], range[2 * channel + 1]]};
+});
+console.log(JSON.stringify(drawn));
+"""
+
+
+def _pixels(png: bytes, height: int, width: int):
+    """A kernel picture (enlarged by a whole factor, nearest neighbour) back at one pixel per value, as RGBA."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    picture = np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))
+    factor = picture.shape[0] // height
+    rgb = picture[::factor, ::factor][:height, :width]
+    return np.concatenate([rgb, np.full((height, width, 1), 255, np.uint8)], axis=-1).ravel().tolist()
+
+
+def test_activation_explorer_page_draws_the_kernels_picture(tmp_path):
+    require_node()
+    import torch
+    from torch import nn
+
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Conv2d(3, 4, 3), nn.Tanh(), nn.MaxPool2d(2), nn.Conv2d(4, 5, 3))
+    images = torch.randn(3, 3, 12, 12)
+    explorer = widgets.activation_explorer(model, images)
+    page = explorer.html()
+    script = re.search(r"<script>\n(.*)\nClassicCnn\.mountActivations", page, re.S).group(1)
+    spec = re.search(r'<script type="application/json">(.*?)</script>', page, re.S).group(1)
+    (tmp_path / "library.js").write_text(script)
+    (tmp_path / "spec.json").write_text(spec.replace("<\\/", "</"))
+    cases = [(0, 0, 0), (2, 0, 3), (1, 1, 2), (2, 2, 1), (1, 3, 4)]
+    (tmp_path / "cases.json").write_text(json.dumps(cases))
+    (tmp_path / "harness.js").write_text(ACTIVATIONS_HARNESS)
+    run = subprocess.run(
+        [
+            NODE,
+            str(tmp_path / "harness.js"),
+            *(str(tmp_path / name) for name in ("library.js", "spec.json", "cases.json")),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode == 0, run.stderr
+    drawn = json.loads(run.stdout)
+    kernel = explorer.widget()  # the ipywidgets form: draws with the kernel (matplotlib's colour map, PIL)
+    layers = list(kernel.maps)
+    for (image, layer, channel), page_drew in zip(cases, drawn):
+        kernel.controls["image"].value, kernel.controls["layer"].value = image, layers[layer]
+        kernel.controls["channel"].value = channel
+        height, width = kernel.activation().shape
+        assert page_drew["map"] == _pixels(kernel.image.value, height, width), (image, layer, channel)
+        assert page_drew["input"] == _pixels(kernel.input.value, 12, 12)
+        low, high = page_drew["range"]
+        assert f"min {low}, max {high}" in kernel.caption.value
+    assert f"image 0, 0: 10×10×4, channel 0: min {drawn[0]['range'][0]}" in page  # the first view, before JS

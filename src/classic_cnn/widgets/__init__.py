@@ -6,10 +6,11 @@ conv_explorer(input_size=7, depth=3, kernel_size=3, stride=3, padding=0, filters
 
 Computed in the browser (static HTML + inline JavaScript; the book's pages, Jupyter, Colab, no kernel needed):
 ``conv_explorer``, ``pool_explorer``, ``receptive_field_explorer``, ``bottleneck_explorer`` and
-``architecture_walker`` (pre-rendered tables, switched in the browser), and ``LeNetPlayground`` (draw a digit:
+``architecture_walker`` (pre-rendered tables, switched in the browser), ``activation_explorer`` (a model's
+recorded activation maps, embedded and switched in the browser), and ``LeNetPlayground`` (draw a digit:
 the chapter's trained LeNet-5s in JavaScript, with ``TrainingMoments`` recorded during ``fit``). ``.widget()`` on
-the arithmetic explorers gives the ipywidgets form, computed by the kernel. Needs a kernel:
-``ActivationExplorer`` (forward hooks on a model).
+the arithmetic explorers and on ``activation_explorer`` gives the ipywidgets form, computed by the kernel
+(``ActivationExplorer``: forward hooks on a model).
 
 Hooks for browser tests (stable):
   * root ``<div data-explorer="conv|pool|receptive-field|bottleneck|architecture" data-ccnn-id="ccnn-N">``
@@ -39,6 +40,7 @@ __all__ = [
     "KernelExplorer",
     "LeNetPlayground",
     "TrainingMoments",
+    "activation_explorer",
     "architecture_walker",
     "bottleneck_explorer",
     "bottleneck_view",
@@ -92,10 +94,10 @@ def bottleneck_explorer(
 
 def __getattr__(name: str):
     # The activation explorer needs torch; the arithmetic explorers should not pay for importing it.
-    if name == "ActivationExplorer":
-        from classic_cnn.widgets.activations import ActivationExplorer
+    if name in ("ActivationExplorer", "activation_explorer"):
+        from classic_cnn.widgets import activations
 
-        return ActivationExplorer
+        return getattr(activations, name)
     if name in ("LeNetPlayground", "TrainingMoments"):
         from classic_cnn.widgets import playground
 

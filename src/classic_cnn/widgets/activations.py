@@ -1,13 +1,19 @@
-"""The activation explorer: any ``nn.Module``, any images — pick an image, a layer and a channel, see its map
-(needs a kernel).
+"""The activation explorer: any ``nn.Module``, any images — pick an image, a layer and a channel, see its map.
 
 One forward pass per image, with forward hooks, records the output of every layer that produces maps
-(C×H×W); moving the controls afterwards only redraws, it does not run the model again.
+(C×H×W); moving the controls afterwards only redraws, it does not run the model again. So the recorded maps
+can travel with the page: :func:`activation_explorer` embeds them (8 bits per value, each map scaled to its
+own range as the picture is) with a small script that draws them, so the explorer works on the static site
+as in Jupyter; :class:`ActivationExplorer` is the same explorer as ipywidgets, drawn by the kernel.
 """
 
 from __future__ import annotations
 
+import base64
+import html
 import io
+import itertools
+import json
 from collections.abc import Sequence
 
 import ipywidgets as widgets
@@ -52,16 +58,33 @@ def _as_batch(image: object) -> Tensor:
 
 def map_png(activation: Tensor, colormap: str = "viridis") -> bytes:
     """One H×W map as a PNG, scaled to its own min..max and enlarged to about ``DISPLAY_SIZE`` pixels."""
+    return _png(colours(colormap)[map_levels(activation)])
+
+
+def map_levels(activation: Tensor) -> np.ndarray:
+    """An H×W map as 8-bit levels of its own min..max: the index matplotlib's 256-colour maps look up."""
+    index = _scaled(activation.numpy()).astype(np.float32) * 256  # as matplotlib's Colormap.__call__ does
+    index[index == 256] = 255
+    return np.clip(index, 0, 255).astype(np.uint8)
+
+
+def colours(colormap: str = "viridis") -> np.ndarray:
+    """The 256 RGB colours (uint8) of a matplotlib colour map."""
     from matplotlib import colormaps
 
-    return _png((colormaps[colormap](_scaled(activation.numpy()))[..., :3] * 255).astype(np.uint8))
+    return (colormaps[colormap](np.arange(256))[:, :3] * 255).astype(np.uint8)
+
+
+def image_rgb(image: Tensor) -> np.ndarray:
+    """An input image (1×H×W grey or 3×H×W colour, any normalization) as H×W×3 uint8, scaled to its own range."""
+    values = _scaled(image.numpy())
+    rgb = np.repeat(values[0, ..., None], 3, axis=-1) if values.shape[0] == 1 else values[:3].transpose(1, 2, 0)
+    return (rgb * 255).astype(np.uint8)
 
 
 def image_png(image: Tensor) -> bytes:
     """An input image (1×H×W grey or 3×H×W colour, any normalization) as a PNG, scaled to its own range."""
-    values = _scaled(image.numpy())
-    rgb = np.repeat(values[0, ..., None], 3, axis=-1) if values.shape[0] == 1 else values[:3].transpose(1, 2, 0)
-    return _png((rgb * 255).astype(np.uint8))
+    return _png(image_rgb(image))
 
 
 def _scaled(values: np.ndarray) -> np.ndarray:
@@ -157,3 +180,94 @@ class ActivationExplorer(widgets.VBox):
 
     def __repr__(self) -> str:
         return f"ActivationExplorer({len(self.inputs)} image(s), layers={list(self.maps)})"
+
+
+_ids = itertools.count(1)
+
+
+class ActivationMaps:
+    """The activation explorer as self-contained HTML: the recorded maps embedded, switched in the browser.
+
+    Made by :func:`activation_explorer`; displaying it (the last expression of a cell) shows the controls, the
+    input image, the chosen map and a caption. ``widget()`` gives the same explorer as ipywidgets.
+    """
+
+    def __init__(
+        self, model: nn.Module, images: object, layers: Sequence[str] | None = None, colormap: str = "viridis"
+    ) -> None:
+        self.model, self.layers, self.colormap = model, layers, colormap
+        self.inputs = _as_images(images)
+        if len({tuple(image.shape) for image in self.inputs}) > 1:
+            raise ValueError("the images must all have the same shape to share one explorer")
+        self.recorded = [record_activations(model, image, layers) for image in self.inputs]
+        self.id = f"ccnn-activations-{next(_ids)}"
+
+    def spec(self) -> dict:
+        """What the page's script needs: shapes, the 8-bit inputs and maps (base64), the colours, the ranges."""
+        names = list(self.recorded[0])
+        shapes = [tuple(self.recorded[0][name].shape) for name in names]
+        inputs = np.concatenate([image_rgb(image).ravel() for image in self.inputs])
+        levels = np.concatenate([map_levels(m).ravel() for maps in self.recorded for name in names for m in maps[name]])
+        ranges = [
+            [" ".join(f"{m.min().item():.3g} {m.max().item():.3g}" for m in maps[name]) for name in names]
+            for maps in self.recorded
+        ]
+        return {
+            "display": DISPLAY_SIZE,
+            "input": list(self.inputs[0].shape[1:]),
+            "layers": [[name, *shape] for name, shape in zip(names, shapes)],
+            "inputs": base64.b64encode(inputs.tobytes()).decode(),
+            "levels": base64.b64encode(levels.tobytes()).decode(),
+            "colours": base64.b64encode(colours(self.colormap).tobytes()).decode(),
+            "ranges": ranges,
+        }
+
+    def html(self) -> str:
+        """The complete output: style, controls, the canvases, the embedded maps and the script that draws them."""
+        from classic_cnn.widgets.static import STYLE, script_js
+
+        names = list(self.recorded[0])
+        first = self.recorded[0][names[0]]
+        hidden = ' style="display:none"' if len(self.inputs) == 1 else ""
+        options = "".join(f'<option value="{i}">{html.escape(name)}</option>' for i, name in enumerate(names))
+        data = json.dumps(self.spec(), separators=(",", ":")).replace("</", "<\\/")
+        caption = (
+            f"image 0, {names[0]}: {first.shape[1]}×{first.shape[2]}×{first.shape[0]}, channel 0: "
+            f"min {first[0].min().item():.3g}, max {first[0].max().item():.3g}"
+        )
+        return (
+            f'<div class="ccnn-explorer" id="{self.id}" data-ccnn-id="{self.id}" data-explorer="activations">{STYLE}'
+            "<style>.ccnn-explorer canvas{image-rendering:pixelated;margin:4px 12px 4px 0;vertical-align:top}</style>"
+            '<div class="ccnn-title">Activation maps: pick an image, a layer and a channel</div>'
+            f'<div class="ccnn-controls"><label{hidden}>image <input type="range" min="0" max="{len(self.inputs) - 1}"'
+            ' step="1" value="0" data-control="image" aria-label="image"><output data-value="image">0</output></label>'
+            f'<label>layer <select data-control="layer">{options}</select></label>'
+            f'<label>channel <input type="range" min="0" max="{first.shape[0] - 1}" step="1" value="0"'
+            ' data-control="channel" aria-label="channel"><output data-value="channel">0</output></label></div>'
+            '<div data-output="view"><canvas data-output="input" role="img" aria-label="the input image"></canvas>'
+            '<canvas data-output="map" role="img" aria-label="the chosen activation map"></canvas>'
+            f'<p data-output="caption">{html.escape(caption)}</p></div>'
+            f'<script type="application/json">{data}</script>'
+            f'<script>\n{script_js("activations.js")}\nClassicCnn.mountActivations("{self.id}");\n</script></div>'
+        )
+
+    def _repr_html_(self) -> str:
+        return self.html()
+
+    def __repr__(self) -> str:
+        return f"activation_explorer({len(self.inputs)} image(s), layers={list(self.recorded[0])})"
+
+    def widget(self) -> ActivationExplorer:
+        """The same explorer as ipywidgets, drawn by the kernel."""
+        return ActivationExplorer(self.model, self.inputs, self.layers, self.colormap)
+
+
+def activation_explorer(
+    model: nn.Module, images: object, layers: Sequence[str] | None = None, colormap: str = "viridis"
+) -> ActivationMaps:
+    """Pick an input image, a layer and a channel of ``model``'s response and see that map — on the static site
+    too: the maps are recorded once here and travel with the page.
+
+    ``images``: one image (H×W, C×H×W, 1×C×H×W), a batch N×C×H×W or a list of same-shaped images.
+    """
+    return ActivationMaps(model, images, layers, colormap)

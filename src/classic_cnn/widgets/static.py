@@ -39,16 +39,16 @@ def table_js() -> str:
 
 
 @cache
+def script_js(name: str) -> str:
+    """``js/<name>`` with comment lines and indentation stripped: what an output carries."""
+    source = (files("classic_cnn.widgets") / "js" / name).read_text(encoding="utf-8")
+    return "\n".join(line.strip() for line in source.splitlines() if line.strip() and not line.strip().startswith("//"))
+
+
+@cache
 def library_js() -> str:
     """The JavaScript every explorer carries: the table, then ``js/*.js`` with comments and indentation stripped."""
-    lines = [table_js()]
-    for name in SCRIPTS:
-        source = (files("classic_cnn.widgets") / "js" / name).read_text(encoding="utf-8")
-        for line in source.splitlines():
-            line = line.strip()
-            if line and not line.startswith("//"):
-                lines.append(line)
-    return "\n".join(lines)
+    return "\n".join([table_js(), *(script_js(name) for name in SCRIPTS)])
 
 
 def _control_html(control: Slider | Choice, value: object) -> str:

@@ -274,3 +274,15 @@ def test_a_drawn_stroke_changes_the_input_the_maps_and_the_prediction(trained, p
     page.dispatch_event("[data-control='moment']", "input")
     assert "before training" in page.locator("[data-output='prediction']").first.text_content()
     assert page.errors == []
+
+
+def test_drawing_format_of_mnist_is_its_28x28_digits_padded_by_2():
+    """The full profile's MNIST: a 20×20 digit box in a 28×28 scan, and the scan padded by 2 (no resizing)."""
+    pixels = torch.randint(0, 256, (5, 1, 28, 28), generator=torch.Generator().manual_seed(0)).float() / 255
+    fields = F.pad(pixels, (2, 2, 2, 2))
+    labels = torch.arange(5)
+    mnist = data.Dataset("mnist", fields, labels, fields, labels, tuple("0123456789"), "generated")
+    form = drawing_format(mnist)
+    assert (form["side"], form["box"], form["inner"], form["margin"], form["levels"]) == (28, 20, 28, 2, 255)
+    scans = torch.tensor(list(base64.b64decode(form["scans"])), dtype=torch.float32).view(-1, 1, 28, 28)
+    assert torch.equal(scans / 255, pixels) and form["labels"] == labels.tolist()

@@ -20,7 +20,7 @@ ClassicCnn.lenet = (function () {
     return result;
   }
 
-  // Convolution (stride 1, no padding) of `maps` maps of size×size. Output map o sums the input maps
+  // Convolution (stride 1, no padding) of size×size input maps. Output map o sums the input maps
   // inputsOf[o] — every map for an ordinary convolution, one column of the connection table for C3 —
   // each through its own k×k kernel, taken in order from `weight`; then adds the map's bias.
   function conv(input, size, weight, bias, inputsOf, k) {
@@ -28,18 +28,19 @@ ClassicCnn.lenet = (function () {
     for (var o = 0; o < inputsOf.length; o++) {
       var map = result.subarray(o * area, (o + 1) * area);
       map.fill(bias[o]);
-      inputsOf[o].forEach(function (i) {
-        var w = kernel++ * k * k, from = i * size * size;
+      for (var s = 0; s < inputsOf[o].length; s++, kernel++) {
+        var from = inputsOf[o][s] * size * size, w = kernel * k * k;
         for (var y = 0; y < out; y++) {
           for (var x = 0; x < out; x++) {
             var sum = 0;
             for (var ky = 0; ky < k; ky++) {
-              for (var kx = 0; kx < k; kx++) { sum += input[from + (y + ky) * size + x + kx] * weight[w + ky * k + kx]; }
+              var row = from + (y + ky) * size + x, weightRow = w + ky * k;
+              for (var kx = 0; kx < k; kx++) { sum += input[row + kx] * weight[weightRow + kx]; }
             }
             map[y * out + x] += sum;
           }
         }
-      });
+      }
     }
     return result;
   }

@@ -110,10 +110,12 @@ ClassicCnn.playground = function (id) {
   function drawMaps(canvas, values, size, perRow, low, high, zoom) {
     var maps = values.length / (size * size), rows = Math.ceil(maps / perRow);
     var width = perRow * (size + 1) - 1, height = rows * (size + 1) - 1;
-    if (canvas.width !== width || canvas.height !== height) {
+    var context = canvas.getContext("2d");
+    if (canvas.width !== width || canvas.height !== height || !canvas.image) {
       canvas.width = width; canvas.height = height; canvas.style.width = width * zoom + "px";
+      canvas.image = context.createImageData(width, height);  // kept: one per canvas, refilled on each update
     }
-    var context = canvas.getContext("2d"), image = context.createImageData(width, height), pixels = image.data;
+    var image = canvas.image, pixels = image.data;
     for (var n = 0; n < pixels.length; n += 4) { pixels[n] = 215; pixels[n + 1] = 225; pixels[n + 2] = 245; pixels[n + 3] = 255; }
     for (var m = 0; m < maps; m++) {
       var left = (m % perRow) * (size + 1), top = Math.floor(m / perRow) * (size + 1);

@@ -53,7 +53,7 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class SummaryRow:
-    """One module of the forward pass."""
+    """One call of a leaf module, one run of a module's own operations, or (with ``depth``) a group of them."""
 
     name: str
     layer: str
@@ -337,11 +337,12 @@ class _Pass:
     def finish(self) -> list[_Row]:
         """The rows with their activations: a leaf's new outputs (set as it returned), or for a module's own
         operations every new tensor that a later operation read or a module returned. Own rows that count
-        nothing (a view, an in-place sum) are left out."""
+        nothing (only views or in-place sums) are left out."""
         for row in self.rows:
             if not row.leaf:
                 row.activations = sum(t.numel() for key, t in row.made.items() if key in self.read)
-        return [row for row in self.rows if row.output is not None and (row.leaf or row.activations or row.flops)]
+        kept = [row for row in self.rows if row.leaf or row.params or row.activations or row.flops]
+        return [row for row in kept if row.output is not None]
 
 
 def _run(model: nn.Module, x: torch.Tensor, state: dict[str, torch.Tensor] | None) -> _Pass:
@@ -382,9 +383,9 @@ def summary(
 ) -> Summary:
     """Run ``model`` once (eval mode, batch of 1) on a ``(channels, height, width)`` input and tabulate it.
 
-    ``input_size`` defaults to the model's own ``input_size``. ``depth=1`` gives one row per top-level
-    child (a stage, an Inception module), ``None`` one per leaf module call and per run of a module's own
-    operations. ``device="meta"`` computes shapes only (for a model with real weights, or one built under
+    ``input_size`` defaults to the model's own ``input_size``. ``depth=None`` gives one row per call of a
+    leaf module and per run of a module's own operations that counts something; ``depth=1`` one per
+    top-level child (a stage, an Inception module) and per run of the model's own operations. ``device="meta"`` computes shapes only (for a model with real weights, or one built under
     ``with torch.device("meta"):``); ``device=None`` runs real zeros on the model's own device.
     """
     if input_size is None:

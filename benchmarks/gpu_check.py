@@ -18,7 +18,7 @@ import argparse
 import math
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import torch
@@ -64,6 +64,11 @@ def _epochs(chapter: int, label: str, build, shape, training: Recipe, data: str,
     return Workload(chapter, label, build, shape, training, steps, runs, training.epochs)
 
 
+def _rate(lr: float | Mapping[str, float], activation: str) -> float:
+    """One rate for both activations, or each its own (``{"relu": ..., "tanh": ...}``)."""
+    return lr[activation] if isinstance(lr, Mapping) else lr
+
+
 def workloads() -> list[Workload]:
     """Every chapter's full-profile training, from the chapters' own settings."""
     from classic_cnn.experiments import after_resnet, alexnet, googlenet, resnet, vgg, zfnet
@@ -86,7 +91,7 @@ def workloads() -> list[Workload]:
                 f"small AlexNet {activation}",
                 lambda a=activation: alexnet.four_layer_cnn(a, input_size=shape, widths=relu.widths),
                 shape,
-                Recipe(batch_size=relu.batch_size, lr=relu.lr, momentum=0.9),
+                Recipe(batch_size=relu.batch_size, lr=_rate(relu.lr, activation), momentum=0.9),
                 relu.max_steps,
                 len(relu.seeds),
                 1,

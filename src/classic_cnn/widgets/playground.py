@@ -255,9 +255,9 @@ class LeNetPlayground:
         return self.html()
 
     def __repr__(self) -> str:
-        networks = ", ".join(
-            f"{name}: {len(self.payload[name]['moments'])} moments"
+        epochs = {
+            name: [moment["epoch"] for moment in self.payload[name]["moments"]]
             for name in ("classic", "modern")
             if name in self.payload
-        )
-        return f"LeNetPlayground({networks})"
+        }
+        return "LeNetPlayground(" + ", ".join(f"{name} at epochs {shown}" for name, shown in epochs.items()) + ")"

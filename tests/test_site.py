@@ -476,10 +476,27 @@ def test_page(browser, book_site, docname, width):
         if (ROOT / f"{docname}.ipynb").is_file():
             problems += notebook_button_problems(visit, site, docname, ROOT, config)
         visit.page.reload(wait_until="load")  # the control check moved every slider: photograph the page as saved
+        visit.page.evaluate("document.fonts.ready.then(() => true)")
         print(f"screenshot: {screenshot(visit.page, f'{docname}_{width}', full_page=True)}")
     finally:
         visit.close()
     assert problems == [], f"{docname} at {width} px: " + "\n".join(problems)
+
+
+def test_glossary_korean_in_the_sites_own_font(browser, book_site):
+    base, _ = book_site
+    visit = Visit(browser, base, "book/glossary.html")
+    try:
+        visit.page.evaluate("document.fonts.ready.then(() => true)")
+        loaded = visit.page.evaluate(
+            "[...document.fonts].filter(f => f.family.replace(/['\"]/g, '') === 'Noto Sans KR' && f.status === 'loaded')"
+            ".length"
+        )
+        korean = visit.page.evaluate("document.fonts.check('16px \"Noto Sans KR\"', '합성곱')")
+    finally:
+        visit.close()
+    assert loaded > 0 and korean, "the glossary's Korean words are not drawn with the site's Noto Sans KR"
+    assert visit.outside == [] and visit.failed == []
 
 
 def test_explorers_follow_the_stride(browser, book_site):
@@ -612,7 +629,7 @@ def write_fixture_book(folder: Path, static_dir: Path) -> None:
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
     config["exclude_patterns"] = ["_build/*"]
     config["bibtex_bibfiles"] = [str(ROOT / "book" / "references.bib")]
-    config["sphinx"]["local_extensions"] = {"site_assets": str(ROOT / "tools")}
+    config["sphinx"]["local_extensions"] = {name: str(ROOT / "tools") for name in config["sphinx"]["local_extensions"]}
     config["sphinx"]["config"]["html_static_path"] = [str(static_dir), str(ROOT / "book" / "_static")]
     (folder / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False))  # script order matters
     (folder / "_toc.yml").write_text("format: jb-book\nroot: good\nchapters:\n  - file: bad\n")
@@ -692,4 +709,5 @@ def test_build_without_fetched_assets_falls_back_to_cdns(tmp_path, book_builder)
     assert 'src="https://cdn.jsdelivr.net/npm/mathjax@3.2.2/es5/tex-mml-chtml.js' in page
     assert 'src="https://cdn.jsdelivr.net/npm/requirejs@2.3.8/require.js' in page
     assert 'src="https://cdn.jsdelivr.net/npm/@jupyter-widgets/html-manager@1.0.15/dist/embed-amd.js' in page
+    assert 'href="https://cdn.jsdelivr.net/npm/@fontsource/noto-sans-kr@5.3.0/400.css' in page
     assert "_static/npm/" not in page and "var require" not in page

@@ -1,14 +1,15 @@
-"""The site's third-party JavaScript, served by the site itself so widgets and math render offline.
+"""The site's third-party JavaScript and fonts, served by the site itself so widgets, math and Korean render offline.
 
 Widget pages need require.js and the ipywidgets embedder (``@jupyter-widgets/html-manager``); math needs
-MathJax. None of it is committed: ``python tools/site_assets.py`` (run by ``make book`` and by the test
+MathJax; the glossary's Korean words need a Korean font (Noto Sans KR from Fontsource, in the unicode-range
+slices the browser fetches only as the page needs them). None of it is committed: ``python tools/site_assets.py`` (run by ``make book`` and by the test
 that builds the book) fetches the pinned npm packages with ``npm pack`` into the gitignored
 ``book/_static_offline/npm/``, keeping each package's own layout, so ``npm/<name>/<path>`` is
 ``https://cdn.jsdelivr.net/npm/<package>@<version>/<path>``. It skips the fetch when the same versions are
 there, gives up after a bounded time, and never fails the build.
 
 Used as a Sphinx extension (``_config.yml``: ``sphinx.local_extensions``), it swaps every ``npm/`` path
-that ``_config.yml`` names (``mathjax_path``, ``nb_ipywidgets_js``) for the same file on the CDN when the
+that ``_config.yml`` names (``mathjax_path``, ``nb_ipywidgets_js``, ``html_css_files``) for the same file on the CDN when the
 fetch has not happened, so a build without the npm registry still succeeds and the site loads these
 files from the CDN instead. It also bridges the embedder to MathJax 3 (see MATHJAX2_QUEUE_SHIM).
 """
@@ -64,6 +65,13 @@ PACKAGES = {
             "LICENSE",
             "package.json",
         ],
+    ),
+    # 400.css declares one @font-face per slice, each with its unicode-range: a page downloads only the slices of
+    # the characters it shows (the glossary: a few hundred kB). Latin slices included, so no request fails.
+    "noto-sans-kr": (
+        "@fontsource/noto-sans-kr",
+        "5.3.0",
+        ["400.css", "files/noto-sans-kr-*-400-normal.woff2", "LICENSE", "package.json"],
     ),
 }
 
@@ -147,14 +155,18 @@ def _use_cdn_for_missing(app, config) -> None:
             return path
         return cdn_url(path) or path
 
-    before = (config.mathjax_path, list(config.nb_ipywidgets_js))
+    def css(entry):  # html_css_files holds names or (name, attributes) pairs
+        return (served(entry[0]), *entry[1:]) if isinstance(entry, tuple | list) else served(entry)
+
+    before = (config.mathjax_path, list(config.nb_ipywidgets_js), list(config.html_css_files))
     config.mathjax_path = served(config.mathjax_path)
     config.nb_ipywidgets_js = {served(path): attrs for path, attrs in config.nb_ipywidgets_js.items()}
-    if (config.mathjax_path, list(config.nb_ipywidgets_js)) != before:
+    config.html_css_files = [css(entry) for entry in config.html_css_files]
+    if (config.mathjax_path, list(config.nb_ipywidgets_js), list(config.html_css_files)) != before:
         from sphinx.util import logging
 
         logging.getLogger(__name__).info(
-            "site assets not fetched (python tools/site_assets.py): MathJax and widget scripts load from a CDN"
+            "site assets not fetched (python tools/site_assets.py): MathJax, widget scripts and fonts load from a CDN"
         )
 
 

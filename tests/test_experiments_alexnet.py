@@ -7,7 +7,14 @@ import torch
 from torch import nn
 
 from classic_cnn.data import Augment, make_patterns
-from classic_cnn.experiments.alexnet import RELU_VS_TANH, SmallAlexNet, four_layer_cnn, max_pool, steps_to_error
+from classic_cnn.experiments.alexnet import (
+    RELU_VS_TANH,
+    SmallAlexNet,
+    four_layer_cnn,
+    max_pool,
+    mean_slopes,
+    steps_to_error,
+)
 from classic_cnn.profile import pick
 from classic_cnn.shapes import pool_output_size
 from classic_cnn.train import Recipe, Trainer
@@ -61,6 +68,32 @@ def test_four_layer_cnn_counts():
     assert sum(p.numel() for p in model.parameters()) == expected
 
 
+def test_one_initialization_gives_both_activations_the_same_weights():
+    nets = {}
+    for activation in ("relu", "tanh"):
+        torch.manual_seed(3)
+        nets[activation] = four_layer_cnn(activation, input_size=(3, 16, 16), widths=(4, 4, 8), init="he")
+    for relu, tanh in zip(nets["relu"].parameters(), nets["tanh"].parameters()):
+        assert torch.equal(relu, tanh)
+    torch.manual_seed(3)
+    own = four_layer_cnn("tanh", input_size=(3, 16, 16), widths=(4, 4, 8))  # Glorot for tanh
+    assert not torch.equal(own[0].weight, nets["tanh"][0].weight)
+
+
+def test_mean_slopes_equal_autograd_derivatives():
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Conv2d(3, 4, 3), nn.Tanh(), nn.Conv2d(4, 5, 3), nn.ReLU())
+    images = 3 * torch.randn(6, 3, 9, 9)
+    slopes = mean_slopes(model, images)
+    first = model[0](images).detach().requires_grad_()
+    (tanh_slope,) = torch.autograd.grad(torch.tanh(first).sum(), first)
+    second = model[2](torch.tanh(first)).detach().requires_grad_()
+    (relu_slope,) = torch.autograd.grad(torch.relu(second).sum(), second)
+    assert slopes == pytest.approx([tanh_slope.mean().item(), relu_slope.mean().item()], abs=1e-6)
+    with pytest.raises(ValueError, match="nn.ReLU or nn.Tanh"):
+        mean_slopes(nn.Sequential(nn.Conv2d(3, 4, 3)), images)
+
+
 @pytest.mark.slow
 def test_steps_to_error_reaches_an_easy_target_and_reports_a_hard_one():
     data = make_patterns(train_size=64, test_size=10, size=16)
@@ -96,5 +129,7 @@ def test_steps_to_error_reaches_an_easy_target_and_reports_a_hard_one():
 def test_settings_per_profile():
     assert pick(RELU_VS_TANH, "quick").data == "patterns"
     assert pick(RELU_VS_TANH, "full").target == 0.25  # the paper's Fig. 1 threshold
+    for settings in RELU_VS_TANH.values():
+        assert set(settings.lr) == {"relu", "tanh"} and len(settings.seeds) >= 3
     with pytest.raises(ValueError, match="profile"):
         pick(RELU_VS_TANH, "medium")

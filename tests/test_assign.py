@@ -164,6 +164,21 @@ def test_only_exercise_cells_change():
     assert read_notebook(FIXTURE) == book, "student_version must not modify its input"
 
 
+def test_the_sites_hiding_is_taken_off_the_students_cells():
+    """The book hides answers whole (``hide-cell`` with "Show solution" labels); a student must see the cells."""
+    book = read_notebook(FIXTURE)
+    hidden = [cell for cell in book["cells"] if {"solution", "check"} & set(cell["metadata"].get("tags", []))]
+    for cell in hidden:
+        if cell["cell_type"] == "code":
+            cell["metadata"]["tags"] = [tag for tag in cell["metadata"]["tags"] if tag != "hide-input"] + ["hide-cell"]
+            cell["metadata"]["mystnb"] = {"code_prompt_show": "Show solution", "code_prompt_hide": "Hide solution"}
+    student = student_version(book)
+    for cell in student["cells"]:
+        if "nbgrader" in cell["metadata"] and cell["cell_type"] == "code":
+            assert not {"hide-cell", "hide-input"} & set(cell["metadata"]["tags"])
+            assert "mystnb" not in cell["metadata"]
+
+
 def test_selected_exercises_only():
     book = read_notebook(FIXTURE)
     student = student_version(book, {"ex-fixture-conv1-params"})

@@ -3,15 +3,16 @@
     python -m classic_cnn.assign book/01_convolution.ipynb [...] --out student/ [--exercises LABEL ...] [--force]
 
 An exercise in a chapter is a markdown cell with an ```` ```{exercise} ```` directive and
-``:label: ex-<chapter>-<name>``, a solution code cell (tags ``solution``, ``hide-input``; metadata
+``:label: ex-<chapter>-<name>``, a solution code cell (tags ``solution``, ``hide-cell``; metadata
 ``"exercise": label``) whose student part lies between ``### BEGIN SOLUTION`` and ``### END SOLUTION``, and
-one or more check cells (tags ``check``, ``hide-input``; same ``"exercise"``) that call ``classic_cnn.check``.
+one or more check cells (tags ``check``, ``hide-cell``; same ``"exercise"``) that call ``classic_cnn.check``.
 A discussion exercise has instead a written solution: a markdown cell (tag ``solution``, same ``"exercise"``)
 holding a ```` ```{solution} <label> ```` directive, and no check cell.
 
 In the student version each selected exercise has its marked regions replaced by
 ``# YOUR CODE HERE`` / ``raise NotImplementedError()`` (the code around the marks, such as the ``def`` line,
-stays), the outputs of its solution and check cells cleared, ``hide-input`` removed from them, and nbgrader
+stays), the outputs of its solution and check cells cleared, the site's hiding (``hide-cell``, ``hide-input`` and
+their toggle labels) removed from them, and nbgrader
 metadata added (schema 3: solution cells graded by the check cells after them, one point per check cell).
 Exercises not selected keep their solution code, with the marks taken out (nbgrader refuses marks outside an
 answer cell), so the notebook still runs top to bottom up to the first stub. A written solution is replaced
@@ -293,9 +294,13 @@ def _nbgrader(grade_id: str, *, solution: bool, grade: bool | None = None) -> di
     return meta
 
 
+HIDING_TAGS = ("hide-cell", "hide-input")  # how the site hides answers; a student's cells must show
+
+
 def _prepare(cell: dict, nbgrader: dict) -> None:
     metadata = cell.setdefault("metadata", {})
-    metadata["tags"] = [tag for tag in _tags(cell) if tag != "hide-input"]
+    metadata["tags"] = [tag for tag in _tags(cell) if tag not in HIDING_TAGS]
+    metadata.pop("mystnb", None)  # the site's "Show solution" toggle labels
     metadata["nbgrader"] = nbgrader
     if cell["cell_type"] == "code":
         cell["outputs"] = []

@@ -67,6 +67,9 @@ def test_workloads_follow_the_chapters_settings():
     epochs = DEGRADATION["paper"].recipe.epochs
     assert {w.steps for w in paper} == {epochs * math.ceil(50_000 / 128)}
     assert {w.evaluations for w in paper} == {epochs}
+    # Step budgets (chapter 4: Trainer.fit(max_steps=...)) evaluate the test set after every epoch begun.
+    first = workloads(4, "full")[0]
+    assert first.evaluations == math.ceil(first.steps / math.ceil(50_000 / first.recipe.batch_size)) > 1
 
 
 @pytest.mark.parametrize(

@@ -83,12 +83,23 @@ def minutes(workload: Workload, cost: Cost) -> float:
     return workload.runs * (workload.steps * step_seconds(cost, workload.recipe.batch_size) + evaluate) / 60
 
 
-def _epochs(chapter: int, label: str, build, shape, training: Recipe, data: str, runs: int) -> Workload:
-    """A workload of whole epochs over ``data``'s training set."""
+def _batches(data: str, batch_size: int) -> int:
+    """Optimizer steps in one epoch over ``data``'s training set."""
     if data not in TRAIN_IMAGES:
         raise ValueError(f"no T4 estimate for data {data!r}: the GPU profiles read one of {sorted(TRAIN_IMAGES)}")
-    steps = training.epochs * math.ceil(TRAIN_IMAGES[data] / training.batch_size)
+    return math.ceil(TRAIN_IMAGES[data] / batch_size)
+
+
+def _epochs(chapter: int, label: str, build, shape, training: Recipe, data: str, runs: int) -> Workload:
+    """A workload of whole epochs over ``data``'s training set."""
+    steps = training.epochs * _batches(data, training.batch_size)
     return Workload(chapter, label, build, shape, training, steps, runs, training.epochs)
+
+
+def _steps(chapter: int, label: str, build, shape, training: Recipe, data: str, steps: int, runs: int) -> Workload:
+    """A workload of ``steps`` optimizer steps (``Trainer.fit(max_steps=...)``: the test set after every epoch)."""
+    evaluations = math.ceil(steps / _batches(data, training.batch_size))
+    return Workload(chapter, label, build, shape, training, steps, runs, evaluations)
 
 
 def _rate(lr: float | Mapping[str, float], activation: str) -> float:
@@ -112,15 +123,15 @@ def _alexnet(profile: Profile) -> list[Workload]:
     relu = pick(alexnet.RELU_VS_TANH, profile)
     shape = (3, relu.size, relu.size)
     return [  # at most max_steps: a run stops when it reaches its target error
-        Workload(
+        _steps(
             3,
             f"small AlexNet {activation}",
             lambda a=activation: alexnet.four_layer_cnn(a, input_size=shape, widths=relu.widths),
             shape,
             Recipe(batch_size=relu.batch_size, lr=_rate(relu.lr, activation), momentum=0.9),
+            relu.data,
             relu.max_steps,
             len(relu.seeds),
-            1,
         )
         for activation in ("relu", "tanh")
     ]
@@ -132,7 +143,7 @@ def _zfnet(profile: Profile) -> list[Workload]:
     first = pick(zfnet.FIRST_LAYER, profile)
     shape = (3, first.size, first.size)
     return [
-        Workload(
+        _steps(
             4,
             name,
             lambda c=conv1: alexnet.SmallAlexNet(
@@ -140,9 +151,9 @@ def _zfnet(profile: Profile) -> list[Workload]:
             ),
             shape,
             Recipe(batch_size=first.batch_size, optimizer="adam", lr=first.lr),
+            first.data,
             first.steps,
-            1,
-            1,
+            len(first.seeds),
         )
         for name, conv1 in (("AlexNet conv1", first.alexnet_first), ("ZFNet conv1", first.zfnet_first))
     ]
@@ -174,17 +185,16 @@ def _googlenet(profile: Profile) -> list[Workload]:
     from classic_cnn.models import small_googlenet
 
     aux = pick(googlenet.AUX_SETTINGS, profile)
-    return [
+    return [  # the chapter trains the network with its auxiliary classifiers, once per seed
         _epochs(
             6,
-            "small GoogLeNet" + (" + aux" if aux_logits else ""),
-            lambda a=aux_logits: small_googlenet(num_classes=10, width=aux.width, aux_logits=a),
+            "small GoogLeNet + aux",
+            lambda: small_googlenet(num_classes=10, width=aux.width, aux_logits=True),
             (3, 32, 32),
             aux.recipe(),
             aux.data,
             len(aux.seeds),
         )
-        for aux_logits in (False, True)
     ]
 
 

@@ -43,7 +43,7 @@ report()"""
 DESCRIPTIONS: dict[Profile, str] = {
     "quick": "CPU, small embedded datasets, a minute or two per chapter",
     "full": "GPU, real datasets, about ten minutes per chapter on a Colab T4 (each chapter says how long)",
-    "paper": "GPU, real datasets, the papers' complete training schedules (hours; each chapter says how long)",
+    "paper": "GPU, real datasets, the papers' complete training schedules (up to an hour or more; each chapter says how long)",
 }
 
 

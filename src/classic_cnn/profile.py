@@ -1,5 +1,5 @@
 """Which profile the chapters run: ``quick`` (CPU, embedded data), ``full`` (GPU, real datasets, minutes per
-chapter on a Colab T4) or ``paper`` (the papers' complete schedules where a chapter can run them: hours, opt-in).
+chapter on a Colab T4) or ``paper`` (the papers' complete schedules where a chapter can run them: up to an hour or more on a T4, opt-in).
 
 Chosen by the environment variable ``CLASSIC_CNN_PROFILE``; unset means ``full`` on a CUDA machine and
 ``quick`` otherwise. ``CLASSIC_CNN_QUIET=1`` silences progress bars (CI sets it).

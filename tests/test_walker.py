@@ -98,3 +98,15 @@ def test_models_cli_does_not_need_the_widgets():
         "assert 'LeNet-5' in cli.overview(); assert 'ipywidgets' not in sys.modules, 'ipywidgets imported'"
     )
     subprocess.run([sys.executable, "-c", code], check=True, env={**os.environ, "OMP_NUM_THREADS": "1"})
+
+
+def test_every_block_of_the_diagram_is_labelled_with_its_layer():
+    """A reader sees which layer each block is, not only on hover (issue 17): one upright label per block."""
+    from classic_cnn.summary import shown_rows
+    from classic_cnn.widgets.walker import book_networks, diagram
+
+    for name, table in book_networks().items():
+        picture = diagram(table)
+        labels = re.findall(r"<text [^>]*>([^<]*)</text>", picture)
+        assert labels == ["input"] + [row.name for row in shown_rows(table)], name
+        assert picture.count("<rect ") == len(labels), name

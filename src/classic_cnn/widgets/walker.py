@@ -19,10 +19,12 @@ from classic_cnn.widgets.render import OUTPUT_FIRST, WINDOW, group, svg
 from classic_cnn.widgets.static import STYLE, library_js
 
 DIAGRAM_HEIGHT = 120
+LABEL_SPACE = 92  # below the blocks: each block's layer name, turned upright, in 10 px type
+COLUMN = 14  # the narrowest column, so that neighbouring labels never touch
 
 
 def diagram(table: Summary) -> str:
-    """One block per volume, input first: height ∝ spatial size, width grows with depth (log scale)."""
+    """One labelled block per volume, input first: height ∝ spatial size, width grows with depth (log scale)."""
     rows = shown_rows(table)
     volumes = [table.input] + [row.output for row in rows]
     names = ["input"] + [row.name for row in rows]
@@ -34,13 +36,17 @@ def diagram(table: Summary) -> str:
         else:
             height = max(2, DIAGRAM_HEIGHT * volume.height // tallest)
             width, colour = 2 + 2 * volume.channels.bit_length(), WINDOW
-        y = DIAGRAM_HEIGHT - height
+        column = max(width, COLUMN)
+        left, middle, y = x + (column - width) / 2, x + column / 2, DIAGRAM_HEIGHT - height
+        label = html.escape(name)
         parts.append(
-            f'<rect x="{x}" y="{y}" width="{width}" height="{height}" fill="{colour}">'
-            f"<title>{html.escape(name)}: {volume}</title></rect>"
+            f'<rect x="{left:g}" y="{y}" width="{width}" height="{height}" fill="{colour}">'
+            f"<title>{label}: {volume}</title></rect>"
+            f'<text transform="translate({middle + 3.5:g},{DIAGRAM_HEIGHT + 4}) rotate(-90)" text-anchor="end" '
+            f'font-size="10" fill="currentColor">{label}</text>'
         )
-        x += width + 4
-    return svg(x, DIAGRAM_HEIGHT + 2, "volumes layer by layer", parts)
+        x += column + 4
+    return svg(x, DIAGRAM_HEIGHT + LABEL_SPACE, "volumes layer by layer, each labelled with its layer", parts)
 
 
 def render_architecture(table: Summary) -> str:

@@ -5,8 +5,10 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: book test test-fast lint install clean site-assets
 
+# English at the site root (_build/html), the Korean edition under ko/ (from book/ko/, tools/i18n.py).
 book: $(STAMP) site-assets
 	$(VENV)/bin/jupyter-book build . -W -n --keep-going
+	$(PYTHON) tools/i18n.py build
 
 # require.js, the ipywidgets embedder and MathJax from npm into book/_static_offline/npm/ (gitignored),
 # so the site renders widgets and math offline; skipped when present; a failed fetch means CDNs, not an error.

@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+import textwrap
 from collections import Counter
 from functools import cache
 from pathlib import Path
 
+import nbformat
 import polib
 from markdown_it.token import Token
 
@@ -113,15 +115,222 @@ def check(paths: list[Path]) -> int:
     return 0 if not failures else 1
 
 
+def sphinx(builder: str, output: Path, **config: object) -> int:
+    """Jupyter Book's own Sphinx build of this book (the same configuration as `make book`), with overrides."""
+    from jupyter_book.sphinx import build_sphinx
+
+    result = build_sphinx(
+        ROOT,
+        output,
+        noconfig=True,
+        path_config=str(ROOT / "_config.yml"),
+        confoverrides={"nitpicky": True, "latex_individualpages": False, **config},
+        doctreedir=BUILD / f".doctrees-{builder}-{config.get('language', 'en')}",
+        builder=builder,
+        warningiserror=True,
+        keep_going=True,
+        quiet=True,
+    )
+    return result if isinstance(result, int) else 1
+
+
+def update() -> int:
+    """Extract the English text (gettext) and merge it into the catalogs; headers name the project."""
+    from sphinx_intl.basic import update as merge
+
+    templates = BUILD / "gettext"
+    if status := sphinx("gettext", templates):
+        return status
+    merge(str(CATALOGS.parent.parent), str(templates), (LANGUAGE,), line_width=0)
+    for path in catalogs():
+        po = polib.pofile(str(path), wrapwidth=0)
+        po.metadata.update({"Project-Id-Version": "classic_cnn", "Language-Team": "Korean", "Language": LANGUAGE})
+        po.metadata_is_fuzzy = False
+        po.header = f"The Korean edition of {path.stem}: edit the msgstr lines; `python tools/i18n.py update` merges new English."
+        po.save(str(path))
+    return 0
+
+
+def message(text: str) -> str:
+    """The msgid Sphinx extracts for a block of markdown source: its lines joined by spaces."""
+    return text.replace("\n", " ").strip()
+
+
+class Translator:
+    """Replaces every translatable block of a page's markdown with its msgstr, keeping the markup around it."""
+
+    def __init__(self, po: polib.POFile) -> None:
+        self.table = {e.msgid: e.msgstr for e in po if not e.obsolete and e.translated() and "fuzzy" not in e.flags}
+        self.used: set[str] = set()
+        self.missing: list[str] = []
+        self.md = markdown()
+
+    def text(self, english: str) -> str:
+        """One message: its translation (recorded as used), or the English (recorded as missing)."""
+        key = message(english)
+        if key in self.table:
+            self.used.add(key)
+            return self.table[key]
+        self.missing.append(key)
+        return english
+
+    def markdown(self, source: str) -> str:
+        """A markdown cell or page, translated block by block; directive bodies recursively."""
+        lines = source.split("\n")
+        tokens = self.md.parse(source)
+        for index, token in reversed(list(enumerate(tokens))):  # bottom-up: line numbers stay valid
+            if token.type == "fence" and token.info.startswith("{"):
+                lines[token.map[0] : token.map[1]] = self._directive(lines[token.map[0] : token.map[1]], token)
+            elif not (token.type == "inline" and token.map and token.content.strip()):
+                continue
+            elif tokens[index - 1].type in {"th_open", "td_open"}:
+                start = token.map[0]
+                lines[start] = self._cell(lines[start], token.content)
+            else:
+                start, end = token.map
+                first = token.content.split("\n")[0]
+                prefix = lines[start][: lines[start].index(first)]
+                lines[start:end] = [prefix + self.text(token.content)]
+        return "\n".join(lines)
+
+    def _cell(self, line: str, content: str) -> str:
+        before, _, after = line.rpartition(content)  # cells are replaced right to left
+        return before + self.text(content) + after
+
+    def _directive(self, block: list[str], token: Token) -> list[str]:
+        head, body, close = block[0], block[1:-1], block[-1]
+        name, _, argument = token.info.partition(" ")
+        if name in {"{bibliography}", "{code-cell}", "{math}"}:
+            return block
+        if argument.strip() and name != "{solution}":  # a solution's argument is its exercise's label
+            head = head.replace(argument.strip(), self.text(argument.strip()), 1)
+        options = 0
+        while options < len(body) and body[options].lstrip().startswith(":"):
+            options += 1
+        content = "\n".join(body[options:])
+        translated = self._glossary(content) if name == "{glossary}" else self.markdown(content)
+        return [head, *body[:options], *translated.split("\n"), close]
+
+    def _glossary(self, content: str) -> str:
+        """Term lines are keys (kept); each indented definition is markdown, translated and indented again."""
+        out, definition = [], []
+
+        def flush() -> None:
+            if definition:
+                text = self.markdown(textwrap.dedent("\n".join(definition)))
+                out.extend("  " + line if line else line for line in text.split("\n"))
+                definition.clear()
+
+        for line in content.split("\n"):
+            if line.startswith(" ") or (not line and definition):
+                definition.append(line)
+            else:
+                flush()
+                if line:
+                    self.text(line)  # the key: its msgstr is itself
+                out.append(line)
+        flush()
+        return "\n".join(out)
+
+
+PROMPTS = ("code_prompt_show", "code_prompt_hide")  # the "Show solution" toggles: UI strings, classic_cnn.i18n
+LANGUAGE_CELL = "%env CLASSIC_CNN_LANG=ko\n# 위젯과 탐색기를 한국어로 표시합니다."
+
+
+def pages() -> list[Path]:
+    """The English pages, in the table of contents' order."""
+    import yaml
+
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    names = [toc["root"]] + [c["file"] for part in toc["parts"] for c in part["chapters"]]
+    return [next((ROOT / name).parent.glob(Path(name).name + ".*")) for name in names]
+
+
+def korean(page: Path) -> Path:
+    """Where a page's Korean edition lives: book/<page> -> book/ko/<page>."""
+    return page.parent / LANGUAGE / page.name
+
+
+def translate_notebook(page: Path, translator: Translator) -> nbformat.NotebookNode:
+    """The Korean notebook: markdown and captions translated; code, outputs, ids and grading metadata kept."""
+    from classic_cnn.i18n import ui
+
+    notebook = nbformat.read(page, as_version=4)
+    for cell in notebook.cells:
+        if cell.cell_type == "markdown":
+            cell.source = translator.markdown(cell.source)
+        settings = cell.metadata.get("mystnb", {})
+        if "caption" in settings.get("figure", {}):
+            settings["figure"]["caption"] = translator.text(settings["figure"]["caption"])
+        for prompt in PROMPTS:
+            if prompt in settings:
+                settings[prompt] = ui(settings[prompt], LANGUAGE)
+    setup = next(i for i, cell in enumerate(notebook.cells) if cell.cell_type == "code")
+    language = nbformat.v4.new_code_cell(LANGUAGE_CELL, id="korean-ui")
+    language.metadata["tags"] = ["remove-cell"]  # the site is Korean already; Colab and Jupyter need the switch
+    notebook.cells.insert(setup + 1, language)
+    return notebook
+
+
+def translate(page: Path) -> tuple[str, Translator]:
+    """A page's Korean source text and the translator that made it (which messages it used and missed)."""
+    translator = Translator(polib.pofile(str(CATALOGS / page.relative_to(ROOT).with_suffix(".po"))))
+    if page.suffix == ".ipynb":
+        return nbformat.writes(translate_notebook(page, translator)) + "\n", translator
+    return translator.markdown(page.read_text(encoding="utf-8")), translator
+
+
+def notebooks() -> int:
+    """Write book/ko/: every page from its catalog. Exit 1 when a message has no translation or was not used."""
+    failures = 0
+    for page in pages():
+        text, translator = translate(page)
+        korean(page).parent.mkdir(exist_ok=True)
+        korean(page).write_text(text, encoding="utf-8")
+        unused = [k for k in translator.table if k not in translator.used and not k.startswith("\n")]
+        for problem, keys in (("no translation", translator.missing), ("translation not found in the page", unused)):
+            for key in keys:
+                print(f"{page.relative_to(ROOT)}: {problem}: {key[:100]!r}")
+            failures += len(keys)
+    return 0 if not failures else 1
+
+
+def build() -> int:
+    """The Korean site from book/ko/ into _build/html/ko: the same configuration, a Korean table of contents."""
+    import yaml
+
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    captions = Translator(polib.pofile(str(CATALOGS / "book" / "intro.po")))
+
+    def moved(name: str) -> str:
+        return korean(Path(name)).as_posix()
+
+    toc["root"] = moved(toc["root"])
+    for part in toc["parts"]:
+        part["caption"] = captions.text(part["caption"])
+        part["chapters"] = [{**chapter, "file": moved(chapter["file"])} for chapter in part["chapters"]]
+    path = BUILD / "ko_toc.yml"
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(yaml.safe_dump(toc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return sphinx("html", BUILD / "html" / LANGUAGE, language=LANGUAGE, external_toc_path=str(path))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
     check_parser = commands.add_parser("check", help="coverage and markup of the catalogs")
     check_parser.add_argument("catalogs", nargs="*", type=Path, help="default: all of locales/ko")
+    commands.add_parser("update", help="re-extract the English text into the catalogs")
+    commands.add_parser("build", help="the Korean site into _build/html/ko")
+    commands.add_parser("notebooks", help="book/ko/ from the catalogs")
     arguments = parser.parse_args(argv)
     if arguments.command == "check":
         return check([p.resolve() for p in arguments.catalogs] or catalogs())
-    return 2
+    if arguments.command == "update":
+        return update()
+    if arguments.command == "notebooks":
+        return notebooks()
+    return build()
 
 
 if __name__ == "__main__":

@@ -1,0 +1,36 @@
+"""A link to the same page in the other edition on every page: English at the site root, Korean under ``ko/``.
+
+A Sphinx extension (``_config.yml``: ``sphinx.local_extensions``). The Korean pages are ``book/ko/<page>``
+(``tools/i18n.py``), built with ``language: ko`` into ``_build/html/ko``; the English ones are ``book/<page>``.
+The link sits in the article header (``templates/edition-switch.html``) and as ``<link rel="alternate">``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sphinx.application import Sphinx
+
+KOREAN = "ko"
+EDITIONS = {"en": ("English", "Read this page in English"), KOREAN: ("한국어", "이 페이지를 한국어로 읽기")}
+
+
+def other_edition(pagename: str, language: str) -> tuple[str, str]:
+    """The other edition's language and the relative URL of this page there."""
+    depth = pagename.count("/")
+    if language == KOREAN:  # ko/book/ko/02_lenet.html -> book/02_lenet.html
+        return "en", "../" * (depth + 1) + pagename.replace(f"book/{KOREAN}/", "book/", 1) + ".html"
+    return KOREAN, "../" * depth + f"{KOREAN}/" + pagename.replace("book/", f"book/{KOREAN}/", 1) + ".html"
+
+
+def add_switch(app: Sphinx, pagename: str, templatename: str, context: dict, doctree: object) -> None:
+    language, href = other_edition(pagename, app.config.language or "en")
+    label, title = EDITIONS[language]
+    context["edition_switch"] = {"href": href, "lang": language, "label": label, "title": title}
+    context["metatags"] = context.get("metatags", "") + f'\n<link rel="alternate" hreflang="{language}" href="{href}">'
+
+
+def setup(app: Sphinx) -> dict:
+    app.config.templates_path.append(str(Path(__file__).parent / "templates"))
+    app.connect("html-page-context", add_switch)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -134,6 +134,20 @@ def sphinx(builder: str, output: Path, **config: object) -> int:
     return result if isinstance(result, int) else 1
 
 
+def alt_texts(notebook: nbformat.NotebookNode) -> list[str]:
+    return [alt for cell in notebook.cells if (alt := cell.metadata.get("mystnb", {}).get("image", {}).get("alt"))]
+
+
+def add_alt_texts(page: Path, template: Path) -> None:
+    pot = polib.pofile(str(template), wrapwidth=0)
+    known = {entry.msgid for entry in pot}
+    for alt in alt_texts(nbformat.read(page, as_version=4)):
+        if alt not in known:
+            pot.append(polib.POEntry(msgid=alt, msgstr="", comment="alt text of a figure"))
+            known.add(alt)
+    pot.save(str(template))
+
+
 def update() -> int:
     """Extract the English text (gettext) and merge it into the catalogs; headers name the project."""
     from sphinx_intl.basic import update as merge
@@ -141,6 +155,9 @@ def update() -> int:
     templates = BUILD / "gettext"
     if status := sphinx("gettext", templates):
         return status
+    for page in pages():  # alt text lives in cell metadata, which gettext does not see
+        if page.suffix == ".ipynb":
+            add_alt_texts(page, templates / page.relative_to(ROOT).with_suffix(".pot"))
     merge(str(CATALOGS.parent.parent), str(templates), (LANGUAGE,), line_width=0)
     for path in catalogs():
         po = polib.pofile(str(path), wrapwidth=0)
@@ -260,8 +277,9 @@ def translate_notebook(page: Path, translator: Translator) -> nbformat.NotebookN
         if cell.cell_type == "markdown":
             cell.source = translator.markdown(cell.source)
         settings = cell.metadata.get("mystnb", {})
-        if "caption" in settings.get("figure", {}):
-            settings["figure"]["caption"] = translator.text(settings["figure"]["caption"])
+        for kind, field in (("figure", "caption"), ("image", "alt")):
+            if field in settings.get(kind, {}):
+                settings[kind][field] = translator.text(settings[kind][field])
         for prompt in PROMPTS:
             if prompt in settings:
                 settings[prompt] = ui(settings[prompt], LANGUAGE)

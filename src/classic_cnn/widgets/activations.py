@@ -5,6 +5,7 @@ One forward pass per image, with forward hooks, records the output of every laye
 can travel with the page: :func:`activation_explorer` embeds them (8 bits per value, each map scaled to its
 own range as the picture is) with a small script that draws them, so the explorer works on the static site
 as in Jupyter; :class:`ActivationExplorer` is the same explorer as ipywidgets, drawn by the kernel.
+Words: ``i18n.language()``'s; the static form carries its Korean words for a Korean page (``js/i18n.js``).
 """
 
 from __future__ import annotations
@@ -21,9 +22,12 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from classic_cnn import i18n
 from classic_cnn.hooks import capture, eval_mode, named
+from classic_cnn.widgets.explorers import TABLE, sentence
 
 DISPLAY_SIZE = 192  # pixels: small maps are enlarged (nearest neighbour) so single units stay visible
+WORDS = TABLE["ui"]["activations"]
 
 
 def record_activations(model: nn.Module, image: Tensor, layers: Sequence[str] | None = None) -> dict[str, Tensor]:
@@ -103,6 +107,14 @@ def _png(rgb: np.ndarray) -> bytes:
     return buffer.getvalue()
 
 
+def caption(layer: str, maps: Tensor, channel: int, number: int = 0, language: str | None = None) -> str:
+    """What the explorer says under the map: image, layer, its volume H×W×C, channel, the map's range."""
+    height, width, channels = maps.shape[1], maps.shape[2], maps.shape[0]
+    low, high = (f"{value:.3g}" for value in (maps[channel].min().item(), maps[channel].max().item()))
+    values = dict(image=number, layer=layer, height=height, width=width, channels=channels, channel=channel)
+    return sentence(i18n.ui(WORDS["caption"], language), dict(values, low=low, high=high))
+
+
 def _as_images(images: object) -> list[Tensor]:
     """One image (H×W, C×H×W, 1×C×H×W), a batch (N×C×H×W) or a list of images → a list of C×H×W tensors."""
     if isinstance(images, (list, tuple)):
@@ -131,12 +143,14 @@ class ActivationExplorer(widgets.VBox):
         self.inputs = _as_images(images)
         self.recorded = [record_activations(model, image, layers) for image in self.inputs]
         self.colormap = colormap
+        self.language = i18n.language()
         maps = self.recorded[0]
         first = next(iter(maps))
+        image, layer, channel = (i18n.ui(WORDS[name], self.language) for name in ("image", "layer", "channel"))
         self.controls = {
-            "image": widgets.IntSlider(value=0, min=0, max=len(self.inputs) - 1, description="image"),
-            "layer": widgets.Dropdown(options=list(maps), value=first, description="layer"),
-            "channel": widgets.IntSlider(value=0, min=0, max=maps[first].shape[0] - 1, description="channel"),
+            "image": widgets.IntSlider(value=0, min=0, max=len(self.inputs) - 1, description=image),
+            "layer": widgets.Dropdown(options=list(maps), value=first, description=layer),
+            "channel": widgets.IntSlider(value=0, min=0, max=maps[first].shape[0] - 1, description=channel),
         }
         if len(self.inputs) == 1:
             self.controls["image"].layout.display = "none"
@@ -170,13 +184,10 @@ class ActivationExplorer(widgets.VBox):
     def _redraw(self, change: dict | None = None) -> None:
         number, layer, channel = (self.controls[name].value for name in ("image", "layer", "channel"))
         maps = self.maps[layer]
-        activation = maps[channel]
         self.input.value = image_png(self.inputs[number])
-        self.image.value = map_png(activation, self.colormap)
-        self.caption.value = (
-            f'<span data-output="caption">image {number}, {layer}: {maps.shape[1]}×{maps.shape[2]}×{maps.shape[0]},'
-            f" channel {channel}: min {activation.min().item():.3g}, max {activation.max().item():.3g}</span>"
-        )
+        self.image.value = map_png(maps[channel], self.colormap)
+        words = html.escape(caption(layer, maps, channel, number, self.language))
+        self.caption.value = f'<span data-output="caption">{words}</span>'
 
     def __repr__(self) -> str:
         return f"ActivationExplorer({len(self.inputs)} image(s), layers={list(self.maps)})"
@@ -200,6 +211,7 @@ class ActivationMaps:
         if len({tuple(image.shape) for image in self.inputs}) > 1:
             raise ValueError("the images must all have the same shape to share one explorer")
         self.recorded = [record_activations(model, image, layers) for image in self.inputs]
+        self.language = i18n.language()
         self.id = f"ccnn-activations-{next(_ids)}"
 
     def spec(self) -> dict:
@@ -220,35 +232,36 @@ class ActivationMaps:
             "levels": base64.b64encode(levels.tobytes()).decode(),
             "colours": base64.b64encode(colours(self.colormap).tobytes()).decode(),
             "ranges": ranges,
+            "caption": WORDS["caption"],
         }
 
     def html(self) -> str:
         """The complete output: style, controls, the canvases, the embedded maps and the script that draws them."""
-        from classic_cnn.widgets.static import STYLE, script_js
+        from classic_cnn.widgets.static import STYLE, lang_attribute, script_js, words_script
 
         names = list(self.recorded[0])
         first = self.recorded[0][names[0]]
         hidden = ' style="display:none"' if len(self.inputs) == 1 else ""
         options = "".join(f'<option value="{i}">{html.escape(name)}</option>' for i, name in enumerate(names))
         data = json.dumps(self.spec(), separators=(",", ":")).replace("</", "<\\/")
-        caption = (
-            f"image 0, {names[0]}: {first.shape[1]}×{first.shape[2]}×{first.shape[0]}, channel 0: "
-            f"min {first[0].min().item():.3g}, max {first[0].max().item():.3g}"
-        )
+        ui = {name: html.escape(i18n.ui(text, self.language)) for name, text in WORDS.items()}
         return (
-            f'<div class="ccnn-explorer" id="{self.id}" data-ccnn-id="{self.id}" data-explorer="activations">{STYLE}'
+            f'<div class="ccnn-explorer" id="{self.id}" data-ccnn-id="{self.id}" data-explorer="activations"'
+            f"{lang_attribute(self.language)}>{STYLE}"
             "<style>.ccnn-explorer canvas{image-rendering:pixelated;margin:4px 12px 4px 0;vertical-align:top}</style>"
-            '<div class="ccnn-title">Activation maps: pick an image, a layer and a channel</div>'
-            f'<div class="ccnn-controls"><label{hidden}>image <input type="range" min="0" max="{len(self.inputs) - 1}"'
-            ' step="1" value="0" data-control="image" aria-label="image"><output data-value="image">0</output></label>'
-            f'<label>layer <select data-control="layer">{options}</select></label>'
-            f'<label>channel <input type="range" min="0" max="{first.shape[0] - 1}" step="1" value="0"'
-            ' data-control="channel" aria-label="channel"><output data-value="channel">0</output></label></div>'
-            '<div data-output="view"><canvas data-output="input" role="img" aria-label="the input image"></canvas>'
-            '<canvas data-output="map" role="img" aria-label="the chosen activation map"></canvas>'
-            f'<p data-output="caption">{html.escape(caption)}</p></div>'
-            f'<script type="application/json">{data}</script>'
-            f'<script>\n{script_js("activations.js")}\nClassicCnn.mountActivations("{self.id}");\n</script></div>'
+            f'<div class="ccnn-title">{ui["title"]}</div>'
+            f'<div class="ccnn-controls"><label{hidden}>{ui["image"]} <input type="range" min="0" '
+            f'max="{len(self.inputs) - 1}" step="1" value="0" data-control="image" aria-label="{ui["image"]}">'
+            '<output data-value="image">0</output></label>'
+            f'<label>{ui["layer"]} <select data-control="layer">{options}</select></label>'
+            f'<label>{ui["channel"]} <input type="range" min="0" max="{first.shape[0] - 1}" step="1" value="0"'
+            f' data-control="channel" aria-label="{ui["channel"]}"><output data-value="channel">0</output></label></div>'
+            f'<div data-output="view"><canvas data-output="input" role="img" aria-label="{ui["input"]}"></canvas>'
+            f'<canvas data-output="map" role="img" aria-label="{ui["map"]}"></canvas>'
+            f'<p data-output="caption">{html.escape(caption(names[0], first, 0, 0, self.language))}</p></div>'
+            f'<script type="application/json">{data}</script>{words_script(WORDS)}'
+            f"<script>\n{script_js('i18n.js')}\n{script_js('activations.js')}\n"
+            f'ClassicCnn.mountActivations("{self.id}");\n</script></div>'
         )
 
     def _repr_html_(self) -> str:

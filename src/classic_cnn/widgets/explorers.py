@@ -6,12 +6,24 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 from importlib.resources import files
 
+from classic_cnn import i18n
 from classic_cnn.shapes import same_padding
 
 # Every sentence and constant the explorers show, read here and inlined into the browser's script.
 TABLE = json.loads((files("classic_cnn.widgets") / "explorers.json").read_text(encoding="utf-8"))
+
+
+@cache
+def _texts(language: str) -> dict:
+    return TABLE["text"] if language == "en" else i18n.localized(TABLE["text"], language)
+
+
+def texts(language: str | None = None) -> dict:
+    """The explorers' sentences (``explorers.json``'s ``text``) in ``language`` (default: ``i18n.language()``)."""
+    return _texts(i18n.resolved(language))
 
 
 def sentence(template: str, values: dict) -> str:

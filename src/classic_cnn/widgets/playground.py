@@ -14,6 +14,7 @@ Hooks for browser tests (stable): root ``<div data-explorer="lenet-playground" d
 per network ``[data-network="classic|modern"]`` with ``data-prediction``; ``ClassicCnn.playgrounds[id]`` holds
 the decoded networks (``networks``), ``field()``, ``code(field, name)``, ``last`` (every layer of the last
 update, per network) and ``timings`` (milliseconds per update).
+Words: ``i18n.language()``'s; the output carries its Korean words for a Korean page (``js/i18n.js``).
 """
 
 from __future__ import annotations
@@ -29,11 +30,14 @@ import torch
 from torch import Tensor
 
 from classic_cnn import data as datasets
+from classic_cnn import i18n
 from classic_cnn.models.lenet import LeNet5
 from classic_cnn.train import Step, Trainer
-from classic_cnn.widgets.static import _ids
+from classic_cnn.widgets.explorers import TABLE, sentence
+from classic_cnn.widgets.static import _ids, lang_attribute, script_js, words_script
 
 SCRIPTS = ("lenet.js", "playground.js")
+WORDS = TABLE["ui"]["playground"]
 PEN = 0.16  # pen width / digit box: ten test drawings then carry the ink of an average 8×8 scan (0.31 of it)
 SCAN_BYTES = 32_768  # the picker's test digits: at most this many bytes of pixels
 BUDGET_BYTES = 500_000  # all networks and moments together, with the page's markup and scripts
@@ -175,14 +179,24 @@ def _moments(source: TrainingMoments | Trainer, last_only: bool = False) -> list
     states = source.states if isinstance(source, TrainingMoments) else {trainer.epoch: trainer.model.state_dict()}
     if last_only:
         states = {max(states): states[max(states)]}
-    history, total = trainer.history, trainer.recipe.epochs
     moments = []
     for epoch, state in sorted(states.items()):
-        label = "before training" if epoch == 0 else f"after epoch {epoch} of {total}"
-        if 0 < epoch <= len(history):
-            label += f" (test accuracy {history.test_accuracy[epoch - 1]:.1%})"
+        label = moment_label(trainer, epoch, "en")  # the page translates it (js/i18n.js: templates)
         moments.append({"epoch": epoch, "label": label, "network": encode_network(trainer.model, state)})
     return moments
+
+
+def moment_label(trainer: Trainer, epoch: int, language: str | None = None) -> str:
+    """'before training', 'after epoch 2 of 4 (test accuracy 93.1%)' (the accuracy where the history has it)."""
+    history, total = trainer.history, trainer.recipe.epochs
+    values = dict(epoch=epoch, total=total)
+    if epoch == 0:
+        template = WORDS["before"]
+    elif epoch <= len(history):
+        template, values["accuracy"] = WORDS["after_accuracy"], f"{history.test_accuracy[epoch - 1]:.1%}"
+    else:
+        template = WORDS["after"]
+    return sentence(i18n.ui(template, language), values)
 
 
 def _coding(dataset: datasets.Dataset) -> dict:
@@ -191,8 +205,10 @@ def _coding(dataset: datasets.Dataset) -> dict:
 
 @cache
 def playground_js() -> str:
-    """``js/lenet.js`` and ``js/playground.js``, as shipped (comments kept: the page's source is teaching material)."""
-    return "\n".join((files("classic_cnn.widgets") / "js" / name).read_text(encoding="utf-8") for name in SCRIPTS)
+    """``js/lenet.js`` and ``js/playground.js``, as shipped (comments kept: the page's source is teaching material),
+    after ``js/i18n.js`` (compacted: it is the explorers' too)."""
+    shipped = (files("classic_cnn.widgets") / "js" / name for name in SCRIPTS)
+    return "\n".join([script_js("i18n.js"), *(script.read_text(encoding="utf-8") for script in shipped)])
 
 
 class LeNetPlayground:
@@ -205,7 +221,8 @@ class LeNetPlayground:
 
     def __init__(self, classic: TrainingMoments | Trainer, modern: TrainingMoments | Trainer | None = None) -> None:
         networks = {"classic": classic} if modern is None else {"classic": classic, "modern": modern}
-        self.payload: dict = {}
+        self.payload: dict = {"text": WORDS}
+        self.language = i18n.language()
         for name, source in networks.items():
             trainer = source.trainer if isinstance(source, TrainingMoments) else source
             if not isinstance(trainer, Trainer):
@@ -217,21 +234,22 @@ class LeNetPlayground:
             self.payload[name] = {"coding": _coding(trainer.data), "moments": moments}
             if name == "classic":
                 self.payload["drawing"] = drawing_format(trainer.data)
+                self.moment_shown = moment_label(trainer, moments[-1]["epoch"], self.language)  # the slider's
         self.id = f"ccnn-{next(_ids)}"
 
     def html(self) -> str:
         moments = self.payload["classic"]["moments"]
         last = len(moments) - 1
+        ui = {name: html.escape(i18n.ui(text, self.language)) for name, text in WORDS.items()}
         controls = (
-            '<div><canvas data-input="pad" width="224" height="224" role="img" '
-            'aria-label="drawing pad: draw a digit with the mouse, a finger or a pen"></canvas>'
-            '<button type="button" data-action="clear">Clear</button></div>'
-            f'<div><label>or pick <select data-control="digit" aria-label="test digit"></select></label><br>'
-            f'<label>weights <input type="range" min="0" max="{last}" step="1" value="{last}" '
-            'data-control="moment" aria-label="moment of training"></label>'
-            f'<output data-value="moment">{html.escape(moments[last]["label"])}</output><br>'
+            f'<div><canvas data-input="pad" width="224" height="224" role="img" aria-label="{ui["pad"]}"></canvas>'
+            f'<button type="button" data-action="clear">{ui["clear"]}</button></div>'
+            f'<div><label>{ui["pick"]} <select data-control="digit" aria-label="{ui["digit"]}"></select></label><br>'
+            f'<label>{ui["weights"]} <input type="range" min="0" max="{last}" step="1" value="{last}" '
+            f'data-control="moment" aria-label="{ui["moment"]}"></label>'
+            f'<output data-value="moment">{html.escape(self.moment_shown)}</output><br>'
             + (
-                '<label><input type="checkbox" data-control="modern"> the modern network beside it</label>'
+                f'<label><input type="checkbox" data-control="modern"> {ui["modern"]}</label>'
                 if "modern" in self.payload
                 else ""
             )
@@ -239,14 +257,13 @@ class LeNetPlayground:
         )
         weights = json.dumps(self.payload, separators=(",", ":")).replace("</", "<\\/")
         return (
-            f'<div class="ccnn-playground" id="{self.id}" data-ccnn-id="{self.id}" data-explorer="lenet-playground">'
-            f"{STYLE}"
-            '<div class="ccnn-title">Draw a digit: the chapter\'s LeNet-5, computed in your browser</div>'
-            '<p data-output="status">This playground computes in the browser: run the cell (or trust the '
-            "notebook) to start it.</p>"
+            f'<div class="ccnn-playground" id="{self.id}" data-ccnn-id="{self.id}" data-explorer="lenet-playground"'
+            f"{lang_attribute(self.language)}>{STYLE}"
+            f'<div class="ccnn-title">{ui["title"]}</div>'
+            f'<p data-output="status">{ui["status"]}</p>'
             f'<div class="ccnn-row">{controls}</div>'
             '<div class="ccnn-row" data-output="networks"></div>'
-            f'<script type="application/json" data-weights>{weights}</script>'
+            f'<script type="application/json" data-weights>{weights}</script>{words_script(WORDS)}'
             f'<script>\n{playground_js()}\nClassicCnn.playground("{self.id}");\n</script>'
             "</div>"
         )

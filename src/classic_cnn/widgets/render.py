@@ -3,7 +3,8 @@
 The browser draws the same markup with ``js/render.js``; ``tests/test_widgets_js.py`` asserts that the
 two produce identical strings, so what a reader sees on the static site is what the kernel shows.
 Only integers are formatted (rounding done in integer arithmetic), so both languages agree to the byte.
-Sentences are ``{name}`` templates in ``explorers.json``, filled by ``explorers.sentence`` and its twin in ``js/render.js``.
+Sentences are ``{name}`` templates in ``explorers.json``, filled by ``explorers.sentence`` and its twin in ``js/render.js``;
+each renderer takes them as ``sentences`` (``explorers.texts(language)``: English, or the Korean catalog's).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from classic_cnn.shapes import receptive_field
-from classic_cnn.widgets.explorers import TABLE, sentence
+from classic_cnn.widgets.explorers import TABLE, sentence, texts
 from classic_cnn.widgets.logic import (
     BottleneckView,
     ConvView,
@@ -42,10 +43,10 @@ def group(number: int) -> str:
     return f"{number:,}"
 
 
-def millions(number: int) -> str:
+def millions(number: int, sentences: dict = TEXT) -> str:
     """120422400 → '120.4 M' (rounded half up, in integers)."""
     tenths = (number + 50_000) // 100_000
-    return sentence(TEXT["millions"], dict(whole=tenths // 10, tenth=tenths % 10))
+    return sentence(sentences["millions"], dict(whole=tenths // 10, tenth=tenths % 10))
 
 
 def decimal(value: Fraction) -> str:
@@ -88,7 +89,7 @@ def view_div(status: str, lines: list[str]) -> str:
 # --- convolution --------------------------------------------------------------------------------
 
 
-def conv_svg(view: ConvView) -> str:
+def conv_svg(view: ConvView, sentences: dict = TEXT) -> str:
     """The zero-padded input, the filter's positions along the first row, and the output grid."""
     padded, kernel, size = view.padded, view.kernel_size, view.output_size or 0
     span = max(padded, kernel)
@@ -124,13 +125,13 @@ def conv_svg(view: ConvView) -> str:
                     parts.append(rect(origin + column * cell, row * cell, cell, cell, fill, GRID))
         else:
             parts.append(rect(origin, 0, size * cell, size * cell, OUTPUT, GRID))
-    label = sentence(TEXT["conv"]["picture"], dict(padded=padded, positions=len(view.positions)))
+    label = sentence(sentences["conv"]["picture"], dict(padded=padded, positions=len(view.positions)))
     return svg(width, height, label, parts)
 
 
-def render_conv(view: ConvView) -> str:
+def render_conv(view: ConvView, sentences: dict = TEXT) -> str:
     """The convolution explorer's output area."""
-    text, size, some = TEXT["conv"], view.output_size, "none" if view.output_size is None else "some"
+    text, size, some = sentences["conv"], view.output_size, "none" if view.output_size is None else "some"
     values = dict(
         n=view.input_size,
         depth=view.depth,
@@ -153,13 +154,13 @@ def render_conv(view: ConvView) -> str:
     for key in ("volume", "activations", "macs"):
         values[key] = sentence(text[key][some], values)
     values["same"] = sentence(text["same"]["even" if view.same_padding is None else "odd"], values)
-    return view_div(view.status, [sentence(line, values) for line in text["lines"]] + [conv_svg(view)])
+    return view_div(view.status, [sentence(line, values) for line in text["lines"]] + [conv_svg(view, sentences)])
 
 
 # --- pooling ------------------------------------------------------------------------------------
 
 
-def pool_svg(view: PoolView) -> str:
+def pool_svg(view: PoolView, sentences: dict = TEXT) -> str:
     """The example grid with the first window, and the pooled grid."""
     n, kernel, size, cell = view.input_size, view.kernel_size, view.output_size or 0, POOL_CELL
     origin = n * cell + cell
@@ -184,12 +185,12 @@ def pool_svg(view: PoolView) -> str:
             value = decimal(view.pooled[row][column])
             parts.append(text(origin + column * cell + cell // 2, row * cell + 19, value, ' font-size="11"'))
     parts.append("</g>")
-    return svg(width, height, sentence(TEXT["pool"]["picture"], dict(n=n, drawn=size)), parts)
+    return svg(width, height, sentence(sentences["pool"]["picture"], dict(n=n, drawn=size)), parts)
 
 
-def render_pool(view: PoolView) -> str:
+def render_pool(view: PoolView, sentences: dict = TEXT) -> str:
     """The pooling explorer's output area."""
-    text, overlap = TEXT["pool"], view.overlap
+    text, overlap = sentences["pool"], view.overlap
     values = dict(
         n=view.input_size,
         kernel=view.kernel_size,
@@ -207,13 +208,13 @@ def render_pool(view: PoolView) -> str:
     kind = "overlapping" if overlap > 0 else "tiling" if overlap == 0 else "gaps"
     values["overlap_text"] = sentence(text["overlap"][kind], values)
     values["pooled"] = sentence(text["pooled"]["some" if view.output_size else "none"], values)
-    return view_div(view.status, [sentence(line, values) for line in text["lines"]] + [pool_svg(view)])
+    return view_div(view.status, [sentence(line, values) for line in text["lines"]] + [pool_svg(view, sentences)])
 
 
 # --- receptive field ----------------------------------------------------------------------------
 
 
-def receptive_field_svg(view: ReceptiveFieldView) -> str:
+def receptive_field_svg(view: ReceptiveFieldView, sentences: dict = TEXT) -> str:
     """One output unit (top) and the units below it that it depends on, down to the input (bottom)."""
     layers, kernel, stride, field = view.layers, view.kernel_size, view.stride, view.field
     unit = 2 * max(1, FIELD_PICTURE // field)  # even, so that half-pixel centres stay integers
@@ -238,19 +239,19 @@ def receptive_field_svg(view: ReceptiveFieldView) -> str:
             colour = OUTPUT_FIRST if level == layers else WINDOW
             parts.append(f'<circle cx="{x}" cy="{y}" r="3" fill="{colour}"/>')
         name = (
-            TEXT["receptive-field"]["input"]
+            sentences["receptive-field"]["input"]
             if level == 0
-            else sentence(TEXT["receptive-field"]["layer"], dict(level=level, field=fields[level]))
+            else sentence(sentences["receptive-field"]["layer"], dict(level=level, field=fields[level]))
         )
         parts.append(
             f'<text x="{field * unit + 8}" y="{(layers - level) * ROW_HEIGHT + 14}" font-size="12">{name}</text>'
         )
     width = field * unit + LABEL_ROOM
     height = layers * ROW_HEIGHT + 22
-    return svg(width, height, sentence(TEXT["receptive-field"]["picture"], dict(field=field)), parts)
+    return svg(width, height, sentence(sentences["receptive-field"]["picture"], dict(field=field)), parts)
 
 
-def render_receptive_field(view: ReceptiveFieldView) -> str:
+def render_receptive_field(view: ReceptiveFieldView, sentences: dict = TEXT) -> str:
     """The receptive-field explorer's output area."""
     values = dict(
         layers=view.layers,
@@ -266,17 +267,17 @@ def render_receptive_field(view: ReceptiveFieldView) -> str:
         single_weights=group(view.single_weights),
         percent=tenths_ratio(100 * view.stack_weights, view.single_weights),
     )
-    lines = [sentence(line, values) for line in TEXT["receptive-field"]["lines"]]
-    return view_div("ok", lines + [receptive_field_svg(view)])
+    lines = [sentence(line, values) for line in sentences["receptive-field"]["lines"]]
+    return view_div("ok", lines + [receptive_field_svg(view, sentences)])
 
 
 # --- 1×1 bottleneck -----------------------------------------------------------------------------
 
 
-def bottleneck_svg(view: BottleneckView) -> str:
+def bottleneck_svg(view: BottleneckView, sentences: dict = TEXT) -> str:
     """Two bars: multiplies without and with the bottleneck."""
     largest = max(view.direct_macs, view.total_macs)
-    bars = list(zip(TEXT["bottleneck"]["bars"], (view.direct_macs, view.total_macs)))
+    bars = list(zip(sentences["bottleneck"]["bars"], (view.direct_macs, view.total_macs)))
     parts = []
     for index, (name, value) in enumerate(bars):
         y = index * BAR_STEP
@@ -284,12 +285,12 @@ def bottleneck_svg(view: BottleneckView) -> str:
         parts.append(rect(LABEL_ROOM, y, length, BAR_HEIGHT, WINDOW if index == 0 else OUTPUT_FIRST))
         parts.append(f'<text x="0" y="{y + 15}" font-size="12">{name}</text>')
     width, height = LABEL_ROOM + BAR_LENGTH + 10, len(bars) * BAR_STEP + 2
-    return svg(width, height, TEXT["bottleneck"]["picture"], parts)
+    return svg(width, height, sentences["bottleneck"]["picture"], parts)
 
 
-def render_bottleneck(view: BottleneckView) -> str:
+def render_bottleneck(view: BottleneckView, sentences: dict = TEXT) -> str:
     """The 1×1 bottleneck cost explorer's output area."""
-    text, narrow = TEXT["bottleneck"], view.bottleneck
+    text, narrow = sentences["bottleneck"], view.bottleneck
     values = dict(
         size=view.size,
         cin=view.in_channels,
@@ -297,12 +298,12 @@ def render_bottleneck(view: BottleneckView) -> str:
         kernel=view.kernel_size,
         narrow=narrow,
         direct_macs=group(view.direct_macs),
-        direct_millions=millions(view.direct_macs),
+        direct_millions=millions(view.direct_macs, sentences),
         direct_params=group(view.direct_params),
         reduce_macs=group(view.reduce_macs),
         conv_macs=group(view.conv_macs),
         total_macs=group(view.total_macs),
-        total_millions=millions(view.total_macs),
+        total_millions=millions(view.total_macs, sentences),
         total_params=group(view.total_params),
         percent=tenths_ratio(100 * view.total_macs, view.direct_macs),
         times=tenths_ratio(view.direct_macs, view.total_macs),
@@ -311,12 +312,15 @@ def render_bottleneck(view: BottleneckView) -> str:
     values["direct"] = sentence(text["direct"], values)
     values["through"] = sentence(text["through"]["some" if narrow else "none"], values)
     values["ratio"] = sentence(text["ratio"][ratio], values)
-    return view_div("ok", [sentence(line, values) for line in text["lines"]] + [bottleneck_svg(view)])
+    return view_div("ok", [sentence(line, values) for line in text["lines"]] + [bottleneck_svg(view, sentences)])
 
 
+# RENDERERS[kind](**settings): the view in classic_cnn.i18n.language(); language="en"/"ko" to choose.
 RENDERERS = {
-    "conv": lambda **settings: render_conv(conv_view(**settings)),
-    "pool": lambda **settings: render_pool(pool_view(**settings)),
-    "receptive-field": lambda **settings: render_receptive_field(receptive_field_view(**settings)),
-    "bottleneck": lambda **settings: render_bottleneck(bottleneck_view(**settings)),
+    "conv": lambda language=None, **settings: render_conv(conv_view(**settings), texts(language)),
+    "pool": lambda language=None, **settings: render_pool(pool_view(**settings), texts(language)),
+    "receptive-field": lambda language=None, **settings: render_receptive_field(
+        receptive_field_view(**settings), texts(language)
+    ),
+    "bottleneck": lambda language=None, **settings: render_bottleneck(bottleneck_view(**settings), texts(language)),
 }

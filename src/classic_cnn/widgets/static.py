@@ -4,6 +4,7 @@ The markup shown first is rendered by Python (so a saved notebook, an untrusted 
 JavaScript shows correct numbers); moving a control re-renders it with ``js/render.js``, the same
 markup computed by the browser. No network, no extra assets: the scripts travel inside the output.
 Element ids come from a counter, so re-executing a notebook reproduces its saved outputs.
+Words: in ``i18n.language()``, and each output carries its Korean words for a Korean page (``js/i18n.js``).
 """
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ import json
 from functools import cache
 from importlib.resources import files
 
+from classic_cnn import i18n
 from classic_cnn.widgets.explorers import DEFINITIONS, TABLE, Choice, Definition, Slider, settings_for
 from classic_cnn.widgets.render import RENDERERS
 
-SCRIPTS = ("shapes.js", "render.js", "mount.js")  # order matters: each builds on the one before
+SCRIPTS = ("shapes.js", "i18n.js", "render.js", "mount.js")  # order matters: each builds on the one before
 STYLE = (
     "<style>.ccnn-explorer{font-family:system-ui,sans-serif;font-size:14px;line-height:1.4;margin:8px 0;"
     "padding:8px 12px;border:1px solid #ccd;border-radius:6px}"
@@ -33,8 +35,10 @@ _ids = itertools.count(1)
 
 
 def table_js() -> str:
-    """``explorers.json`` as one line of JavaScript, ``ClassicCnn.TEXT = {...};`` (``</`` escaped for <script>)."""
-    data = json.dumps(TABLE, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
+    """``explorers.json`` (but the other widgets' ``ui`` words) as one line of JavaScript, ``ClassicCnn.TEXT = {...};``
+    (``</`` escaped for <script>)."""
+    shipped = {key: value for key, value in TABLE.items() if key != "ui"}
+    data = json.dumps(shipped, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
     return f'var ClassicCnn = (typeof ClassicCnn === "object" && ClassicCnn) ? ClassicCnn : {{}};\nClassicCnn.TEXT = {data};'
 
 
@@ -45,17 +49,29 @@ def script_js(name: str) -> str:
     return "\n".join(line.strip() for line in source.splitlines() if line.strip() and not line.strip().startswith("//"))
 
 
+def words_script(*values: object) -> str:
+    """The Korean words of the UI strings in ``values`` (parts of explorers.json), as ``js/i18n.js`` reads them."""
+    words = {english: korean for value in values for english, korean in i18n.words(value, "ko").items()}
+    data = json.dumps(words, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
+    return f'<script type="application/json" data-ccnn-words="ko">{data}</script>'
+
+
+def lang_attribute(language: str) -> str:
+    """``lang="ko"`` on an output rendered in Korean (nothing for English): js/i18n.js keeps it Korean anywhere."""
+    return "" if language == "en" else f' lang="{language}"'
+
+
 @cache
 def library_js() -> str:
     """The JavaScript every explorer carries: the table, then ``js/*.js`` with comments and indentation stripped."""
     return "\n".join([table_js(), *(script_js(name) for name in SCRIPTS)])
 
 
-def _control_html(control: Slider | Choice, value: object) -> str:
-    label = html.escape(control.label)
+def _control_html(control: Slider | Choice, value: object, language: str) -> str:
+    label = html.escape(i18n.ui(control.label, language))
     if isinstance(control, Choice):
         options = "".join(
-            f'<option value="{option}"{" selected" if option == value else ""}>{option}</option>'
+            f'<option value="{option}"{" selected" if option == value else ""}>{i18n.ui(option, language)}</option>'
             for option in control.options
         )
         return f'<label>{label} <select data-control="{control.name}">{options}</select></label>'
@@ -75,7 +91,10 @@ class Explorer:
     def __init__(self, kind: str, **settings: object) -> None:
         self.settings = settings_for(kind, settings)
         self.definition: Definition = DEFINITIONS[kind]
-        self.view_html = RENDERERS[kind](**self.settings)  # checks the settings: a ValueError names the bad one
+        self.language = i18n.language()
+        self.view_html = RENDERERS[kind](
+            self.language, **self.settings
+        )  # checks the settings: a ValueError names the bad one
         self.id = f"ccnn-{next(_ids)}"
 
     @property
@@ -84,17 +103,19 @@ class Explorer:
 
     def html(self) -> str:
         """The complete output: style, controls, the view rendered by Python, and the script that keeps it live."""
-        controls = [_control_html(control, self.settings[control.name]) for control in self.definition.controls]
+        language = self.language
+        controls = [_control_html(c, self.settings[c.name], language) for c in self.definition.controls]
         controls += [
-            f'<button type="button" data-action="{b.action}">{html.escape(b.label)}</button>'
+            f'<button type="button" data-action="{b.action}">{html.escape(i18n.ui(b.label, language))}</button>'
             for b in self.definition.buttons
         ]
         return (
-            f'<div class="ccnn-explorer" id="{self.id}" data-ccnn-id="{self.id}" data-explorer="{self.kind}">'
-            f"{STYLE}"
-            f'<div class="ccnn-title">{html.escape(self.definition.title)}</div>'
+            f'<div class="ccnn-explorer" id="{self.id}" data-ccnn-id="{self.id}" data-explorer="{self.kind}"'
+            f"{lang_attribute(language)}>{STYLE}"
+            f'<div class="ccnn-title">{html.escape(i18n.ui(self.definition.title, language))}</div>'
             f'<div class="ccnn-controls">{"".join(controls)}</div>'
             f'<div data-output="view">{self.view_html}</div>'
+            f"{words_script(TABLE['explorers'][self.kind], TABLE['text'][self.kind])}"
             f'<script>\n{library_js()}\nClassicCnn.mount("{self.id}");\n</script>'
             "</div>"
         )
@@ -110,4 +131,4 @@ class Explorer:
         """The same explorer as ipywidgets, computed by the kernel (``classic_cnn.shapes`` itself)."""
         from classic_cnn.widgets.kernel import KernelExplorer
 
-        return KernelExplorer(self.kind, **self.settings)
+        return KernelExplorer(self.kind, language=self.language, **self.settings)

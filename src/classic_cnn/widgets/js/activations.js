@@ -1,7 +1,7 @@
 // The activation explorer on a static page: the maps the kernel recorded, quantized to 8 bits per map (its own
 // min..max, as the kernel's picture scales it), coloured through the same 256-colour map, switched by the controls.
 // Hooks (stable, for tests): root data-explorer="activations"; controls data-control="image|layer|channel";
-// canvases data-output="input|map"; the caption data-output="caption".
+// canvases data-output="input|map"; the caption data-output="caption". Words: js/i18n.js (needed before this).
 var ClassicCnn = (typeof ClassicCnn === "object" && ClassicCnn) ? ClassicCnn : {};
 
 ClassicCnn.bytes = function (base64) {
@@ -61,6 +61,8 @@ ClassicCnn.mountActivations = function (id) {
   var inputs = ClassicCnn.bytes(spec.inputs), levels = ClassicCnn.bytes(spec.levels);
   var colours = ClassicCnn.bytes(spec.colours), layout = ClassicCnn.activationLayout(spec);
   var control = function (name) { return root.querySelector('[data-control="' + name + '"]'); };
+  var words = ClassicCnn.words(root);
+  words.apply(root);
   var output = function (name) { return root.querySelector('[data-output="' + name + '"]'); };
 
   function draw(canvas, rgba, height, width) {
@@ -85,8 +87,10 @@ ClassicCnn.mountActivations = function (id) {
     draw(output("map"), ClassicCnn.mapPixels(levels, layout.map(image, layer, c), shape[2] * shape[3], colours),
       shape[2], shape[3]);
     var range = spec.ranges[image][layer].split(" ");
-    output("caption").textContent = "image " + image + ", " + shape[0] + ": " + shape[2] + "×" + shape[3] + "×" +
-      shape[1] + ", channel " + c + ": min " + range[2 * c] + ", max " + range[2 * c + 1];
+    output("caption").textContent = ClassicCnn.sentence(words.t(spec.caption), {
+      image: image, layer: shape[0], height: shape[2], width: shape[3], channels: shape[1], channel: c,
+      low: range[2 * c], high: range[2 * c + 1]
+    });
   }
 
   ["image", "layer", "channel"].forEach(function (name) {

@@ -2,6 +2,7 @@
 // Hooks (stable, for tests): the root has data-explorer="<kind>" and data-ccnn-id; every control is an
 // <input>/<select data-control="<setting>">, its shown value <output data-value="<setting>">, buttons carry
 // data-action, and the redrawn area is [data-output="view"] (inside it: data-output="size", "status", ...).
+// On a Korean page (or a Korean output) the words it carries replace the English ones (js/i18n.js).
 var ClassicCnn = (typeof ClassicCnn === "object" && ClassicCnn) ? ClassicCnn : {};
 ClassicCnn.mount = function (id) {
   "use strict";
@@ -11,6 +12,8 @@ ClassicCnn.mount = function (id) {
     var kind = root.getAttribute("data-explorer");
     var controls = root.querySelectorAll("[data-control]");
     var view = root.querySelector('[data-output="view"]');
+    var words = ClassicCnn.words(root), text = ClassicCnn.localize(ClassicCnn.TEXT.text, words.words);
+    words.apply(root);
 
     function settings() {
       var values = {};
@@ -28,7 +31,7 @@ ClassicCnn.mount = function (id) {
         if (shown) { shown.textContent = control.value; }
       });
       if (ClassicCnn.render && ClassicCnn.render[kind]) {
-        try { view.innerHTML = ClassicCnn.render[kind](values); } catch (error) { view.textContent = error.message; }
+        try { view.innerHTML = ClassicCnn.render[kind](values, text); } catch (error) { view.textContent = error.message; }
       } else {  // pre-rendered panels (the architecture walker): show the chosen one
         each(root.querySelectorAll("[data-panel]"), function (panel) {
           panel.hidden = panel.getAttribute("data-panel") !== values[controls[0].getAttribute("data-control")];

@@ -1,6 +1,7 @@
 // Chapter 2's playground: a drawing pad and a picker of test digits feed ClassicCnn.lenet.forward, and every
 // layer is drawn. The drawing is placed in the 32×32 field the way classic_cnn.data places its digits (the
 // numbers come from playground.py's drawing_format), then coded as the network's training data was.
+// Its words are payload.text (explorers.json's ui.playground), in the page's language through js/i18n.js.
 var ClassicCnn = (typeof ClassicCnn === "object" && ClassicCnn) ? ClassicCnn : {};
 ClassicCnn.playgrounds = ClassicCnn.playgrounds || {};
 ClassicCnn.playground = function (id) {
@@ -11,6 +12,9 @@ ClassicCnn.playground = function (id) {
   root.setAttribute("data-mounted", "true");
   var payload = JSON.parse(root.querySelector("script[data-weights]").textContent);
   var format = payload.drawing, names = ["classic", "modern"].filter(function (n) { return payload[n]; });
+  var words = ClassicCnn.words(root), sentence = ClassicCnn.sentence;
+  function say(name, values) { return sentence(words.t(payload.text[name]), values || {}); }
+  words.apply(root);
   var networks = {};
   names.forEach(function (name) {
     networks[name] = payload[name].moments.map(function (moment) { return lenet.network(moment.network); });
@@ -21,7 +25,7 @@ ClassicCnn.playground = function (id) {
   var modernSwitch = find('[data-control="modern"]');
   find('[data-output="status"]').hidden = true;
   format.labels.forEach(function (label, index) {
-    picker.appendChild(element("option", { value: index }, "test digit " + (index + 1) + ": " + format.classes[label]));
+    picker.appendChild(element("option", { value: index }, say("option", { number: index + 1, digit: format.classes[label] })));
   });
 
   // --- from a drawing or a test digit to the network's input ---
@@ -161,20 +165,22 @@ ClassicCnn.playground = function (id) {
     });
   }
 
-  var LAYERS = [  // name, what it is, map side, maps per row, zoom
-    ["input", "input: the 32×32 field the network sees", 32, 1, 4], ["C1", "C1: 6 maps of 28×28", 28, 6, 2],
-    ["S2", "S2: 6 maps of 14×14", 14, 6, 2], ["C3", "C3: 16 maps of 10×10", 10, 8, 3],
-    ["S4", "S4: 16 maps of 5×5", 5, 8, 4]
+  var LAYERS = [  // name, maps, map side, maps per row, zoom
+    ["input", 1, 32, 1, 4], ["C1", 6, 28, 6, 2], ["S2", 6, 14, 6, 2], ["C3", 16, 10, 8, 3], ["S4", 16, 5, 8, 4]
   ];
+  function describe(layer) {
+    return layer[0] === "input" ? say("field", { size: layer[2] }) :
+      say("maps", { layer: layer[0], count: layer[1], size: layer[2] });
+  }
   var panels = {};
   names.forEach(function (name) {
     var panel = element("div", { "data-network": name }), canvases = {};
-    panel.appendChild(element("div", { class: "ccnn-title" }, name === "classic" ?
-      "classic LeNet-5 (scaled tanh, sub-sampling, C3 table, RBF)" : "modern LeNet-5 (ReLU, max pooling, softmax)"));
+    panel.appendChild(element("div", { class: "ccnn-title" }, say(name + "_title")));
     panel.appendChild(element("div", { "data-output": "prediction" }));
-    LAYERS.concat([["C5", "C5: 120 units"], ["F6", "F6: 84 units"], ["output", name === "classic" ?
-      "output: squared distance to each digit's prototype (the nearest wins)" :
-      "output: softmax probability of each digit"]]).forEach(function (layer) {
+    LAYERS.map(function (layer) { return [layer[0], describe(layer)]; }).concat([
+      ["C5", say("units", { layer: "C5", count: 120 })], ["F6", say("units", { layer: "F6", count: 84 })],
+      ["output", say(name + "_output")]
+    ]).forEach(function (layer) {
       panel.appendChild(element("p", { class: "ccnn-layer" }, layer[1]));
       canvases[layer[0]] = panel.appendChild(element("canvas", { "data-layer": layer[0], role: "img", "aria-label": layer[1] }));
     });
@@ -210,10 +216,10 @@ ClassicCnn.playground = function (id) {
     drawOutputs(canvases.output, outputs, layers.prediction, classic ?
       function (v) { return v.toFixed(0); } : function (v) { return (100 * v).toFixed(0) + "%"; });
     panels[name].root.setAttribute("data-prediction", digit);
-    var moment = payload[name].moments[momentOf(name)].label;
+    var moment = words.translate(payload[name].moments[momentOf(name)].label);
     find('[data-network="' + name + '"] [data-output="prediction"]').textContent = classic ?
-      "reads " + digit + ": nearest prototype, distance² " + layers.distances[layers.prediction].toFixed(1) + " — " + moment :
-      "reads " + digit + ": probability " + (100 * outputs[layers.prediction]).toFixed(1) + "% — " + moment;
+      say("classic_reads", { digit: digit, distance: layers.distances[layers.prediction].toFixed(1), moment: moment }) :
+      say("modern_reads", { digit: digit, probability: (100 * outputs[layers.prediction]).toFixed(1), moment: moment });
   }
 
   function softmax(scores) {
@@ -230,7 +236,7 @@ ClassicCnn.playground = function (id) {
       state.last[name] = lenet.forward(networks[name][momentOf(name)], code(input, name));
       show(name, state.last[name]);
     });
-    find('[data-value="moment"]').textContent = payload.classic.moments[Number(slider.value)].label;
+    find('[data-value="moment"]').textContent = words.translate(payload.classic.moments[Number(slider.value)].label);
     state.timings.push(performance.now() - start);
     if (state.timings.length > 10000) { state.timings.shift(); }
   }

@@ -1,7 +1,8 @@
 // What each explorer shows: a line-for-line port of classic_cnn/widgets/logic.py (views) and render.py
 // (markup), computing only with ClassicCnn.shapes; sentences, colours and sizes come from explorers.json
 // (ClassicCnn.TEXT, inlined by static.py). tests/test_widgets_js.py asserts that, for a grid of
-// settings, ClassicCnn.render[kind](settings) is the very string Python renders.
+// settings, ClassicCnn.render[kind](settings, text) is the very string Python renders; `text` is
+// explorers.json's sentences in the page's language (ClassicCnn.localize), English when left out.
 var ClassicCnn = (typeof ClassicCnn === "object" && ClassicCnn) ? ClassicCnn : {};
 (function (api) {
   "use strict";
@@ -13,7 +14,7 @@ var ClassicCnn = (typeof ClassicCnn === "object" && ClassicCnn) ? ClassicCnn : {
   var MAX_CELLS = sizes.max_cells, POOL_CELL = sizes.pool_cell, ROW_HEIGHT = sizes.row_height;
   var CONV_PICTURE = sizes.conv_picture, CONV_GAP = sizes.conv_gap, FIELD_PICTURE = sizes.field_picture;
   var LABEL_ROOM = sizes.label_room, BAR_LENGTH = sizes.bar_length, BAR_HEIGHT = sizes.bar_height, BAR_STEP = sizes.bar_step;
-  var TEXT = api.TEXT.text;
+  var ENGLISH = api.TEXT.text, TEXT = ENGLISH;  // TEXT: the sentences of the render under way
 
   // --- formatting (integers only, as render.py) ---
   function group(n) { return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ","); }
@@ -42,10 +43,7 @@ var ClassicCnn = (typeof ClassicCnn === "object" && ClassicCnn) ? ClassicCnn : {
   function viewDiv(status, lines) {
     return '<div class="ccnn-view" data-status="' + status + '">' + lines.join("\n") + "</div>";
   }
-  // A sentence of explorers.json with {name} replaced by String(values[name]) — render.sentence
-  function sentence(template, values) {
-    return template.replace(/\{(\w+)\}/g, function (match, name) { return String(values[name]); });
-  }
+  var sentence = api.sentence;  // a sentence of explorers.json with {name} replaced by String(values[name])
   function sentences(templates, values) { return templates.map(function (t) { return sentence(t, values); }); }
   function range(n) { var out = []; for (var i = 0; i < n; i++) { out.push(i); } return out; }
 
@@ -315,11 +313,14 @@ var ClassicCnn = (typeof ClassicCnn === "object" && ClassicCnn) ? ClassicCnn : {
     return viewDiv("ok", sentences(t.lines, w).concat([bottleneckSvg(v)]));
   }
 
+  function using(render) {
+    return function (s, text) { TEXT = text || ENGLISH; try { return render(s); } finally { TEXT = ENGLISH; } };
+  }
   api.render = {
-    "conv": renderConv,
-    "pool": renderPool,
-    "receptive-field": renderReceptiveField,
-    "bottleneck": renderBottleneck
+    "conv": using(renderConv),
+    "pool": using(renderPool),
+    "receptive-field": using(renderReceptiveField),
+    "bottleneck": using(renderBottleneck)
   };
   // Buttons: each returns the settings to change (explorers.py's Button.apply): fixed "sets" from
   // explorers.json, or computed here.

@@ -30,7 +30,11 @@ class BookBuild:
 
 
 def build_book(source: Path, output: Path) -> BookBuild:
-    """Fetch the site's JavaScript assets (skipped when present) and build ``source`` into ``output``."""
+    """Fetch the site's JavaScript assets (skipped when present) and build ``source`` into ``output``.
+
+    The real book (``source`` is the repository) is built as ``make book`` builds it: English, then the Korean
+    edition under ``ko/`` (``tools/i18n.py build``).
+    """
     subprocess.run([sys.executable, str(ROOT / "tools" / "site_assets.py")], check=True, timeout=300)
     jupyter_book = Path(sys.executable).parent / "jupyter-book"
     start = time.perf_counter()
@@ -40,8 +44,17 @@ def build_book(source: Path, output: Path) -> BookBuild:
         text=True,
         timeout=900,
     )
-    seconds = time.perf_counter() - start
-    return BookBuild(result.returncode, result.stdout + result.stderr, output / "_build" / "html", seconds)
+    html = output / "_build" / "html"
+    returncode, log = result.returncode, result.stdout + result.stderr
+    if source == ROOT and returncode == 0:
+        korean = subprocess.run(
+            [sys.executable, str(ROOT / "tools" / "i18n.py"), "build", "--site", str(html)],
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
+        returncode, log = korean.returncode, log + korean.stdout + korean.stderr
+    return BookBuild(returncode, log, html, time.perf_counter() - start)
 
 
 @pytest.fixture(scope="session")

@@ -76,6 +76,34 @@ def toc_pages(toc_file: Path = ROOT / "_toc.yml") -> list[str]:
     return [toc["root"]] + walk(toc)
 
 
+def korean_pages() -> list[str]:
+    """The Korean edition's pages as served: ``ko/`` then the Korean source ``book/ko/<page>`` (tools/i18n.py)."""
+    return [f"ko/{Path(name).parent / 'ko' / Path(name).name}" for name in toc_pages()]
+
+
+def edition_problems(visit: Visit, site: Path, docname: str) -> list[str]:
+    """The page says its language, and its English/한국어 switch opens the same page in the other edition."""
+    korean = docname.startswith("ko/")
+    problems = []
+    lang = visit.page.evaluate("document.documentElement.lang")
+    if lang != ("ko" if korean else "en"):
+        problems.append(f"edition: <html lang={lang!r}>")
+    switches = visit.page.locator("a.ccnn-edition-switch")
+    if switches.count() != 1:
+        return problems + [f"edition: {switches.count()} language switches, expected 1"]
+    switch = switches.first
+    other = (
+        docname.removeprefix("ko/").replace("book/ko/", "book/", 1)
+        if korean
+        else f"ko/{docname}".replace("book/", "book/ko/", 1)
+    )
+    if ((site / docname).parent / switch.get_attribute("href")).resolve() != (site / f"{other}.html").resolve():
+        problems.append(f"edition: the switch opens {switch.get_attribute('href')}, not {other}.html")
+    if not switch.is_visible():
+        problems.append("edition: the language switch is not visible")
+    return problems
+
+
 @contextmanager
 def serve(folder: Path):
     """Serve ``folder`` on 127.0.0.1 from a thread; yields the base URL."""
@@ -466,15 +494,16 @@ def book_site(browser, request):
 
 
 @pytest.mark.parametrize("width", WIDTHS.values(), ids=WIDTHS.keys())
-@pytest.mark.parametrize("docname", toc_pages())
+@pytest.mark.parametrize("docname", toc_pages() + korean_pages())
 def test_page(browser, book_site, docname, width):
     base, site = book_site
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
     visit = Visit(browser, base, f"{docname}.html", width)
+    source = docname.removeprefix("ko/")  # the Korean pages' sources are book/ko/<page> in the repository
     try:
-        problems = page_problems(visit, site)
-        if (ROOT / f"{docname}.ipynb").is_file():
-            problems += notebook_button_problems(visit, site, docname, ROOT, config)
+        problems = page_problems(visit, site) + edition_problems(visit, site, docname)
+        if (ROOT / f"{source}.ipynb").is_file():
+            problems += notebook_button_problems(visit, site, source, ROOT, config)
         visit.page.reload(wait_until="load")  # the control check moved every slider: photograph the page as saved
         visit.page.evaluate("document.fonts.ready.then(() => true)")
         print(f"screenshot: {screenshot(visit.page, f'{docname}_{width}', full_page=True)}")

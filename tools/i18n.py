@@ -110,12 +110,12 @@ def check(paths: list[Path]) -> int:
         )
         for entry, problems in broken:
             print(f"  markup differs in: {entry.msgid[:100]!r}\n    " + "\n    ".join(p for p in problems if p))
-        failures += len(entries) - len(translated) + len(fuzzy) + len(broken)
+        failures += len(entries) - len(translated) + len(broken)  # fuzzy entries count as untranslated
     print("complete" if not failures else f"{failures} message(s) untranslated, fuzzy or with broken markup")
     return 0 if not failures else 1
 
 
-def sphinx(builder: str, output: Path, **config: object) -> int:
+def sphinx(builder: str, output: Path, doctrees: Path, **config: object) -> int:
     """Jupyter Book's own Sphinx build of this book (the same configuration as `make book`), with overrides."""
     from jupyter_book.sphinx import build_sphinx
 
@@ -125,7 +125,7 @@ def sphinx(builder: str, output: Path, **config: object) -> int:
         noconfig=True,
         path_config=str(ROOT / "_config.yml"),
         confoverrides={"nitpicky": True, "latex_individualpages": False, **config},
-        doctreedir=BUILD / f".doctrees-{builder}-{config.get('language', 'en')}",
+        doctreedir=doctrees,
         builder=builder,
         warningiserror=True,
         keep_going=True,
@@ -148,23 +148,37 @@ def add_alt_texts(page: Path, template: Path) -> None:
     pot.save(str(template))
 
 
-def update() -> int:
-    """Extract the English text (gettext) and merge it into the catalogs; headers name the project."""
-    from sphinx_intl.basic import update as merge
-
-    templates = BUILD / "gettext"
-    if status := sphinx("gettext", templates):
+def extract(templates: Path) -> int:
+    """The English text as gettext templates, one .pot per page (Sphinx's gettext builder, plus alt texts)."""
+    if status := sphinx("gettext", templates, templates.parent / ".doctrees-gettext"):
         return status
     for page in pages():  # alt text lives in cell metadata, which gettext does not see
         if page.suffix == ".ipynb":
             add_alt_texts(page, templates / page.relative_to(ROOT).with_suffix(".pot"))
-    merge(str(CATALOGS.parent.parent), str(templates), (LANGUAGE,), line_width=0)
-    for path in catalogs():
+    return 0
+
+
+def merge(templates: Path, catalogs_root: Path = CATALOGS.parent.parent) -> list[Path]:
+    """Merge templates into ``<catalogs_root>/ko/LC_MESSAGES``: new messages empty, changed ones fuzzy."""
+    from sphinx_intl.basic import update as sphinx_intl_update
+
+    sphinx_intl_update(str(catalogs_root), str(templates), (LANGUAGE,), line_width=0)
+    paths = sorted((catalogs_root / LANGUAGE / "LC_MESSAGES").rglob("*.po"))
+    for path in paths:
         po = polib.pofile(str(path), wrapwidth=0)
         po.metadata.update({"Project-Id-Version": "classic_cnn", "Language-Team": "Korean", "Language": LANGUAGE})
         po.metadata_is_fuzzy = False
-        po.header = f"The Korean edition of {path.stem}: edit the msgstr lines; `python tools/i18n.py update` merges new English."
+        po.header = f"The Korean edition of {path.stem}: translate the msgstr lines; `python tools/i18n.py update` merges new English."
         po.save(str(path))
+    return paths
+
+
+def update() -> int:
+    """Extract the English text and merge it into locales/ko."""
+    templates = BUILD / "gettext"
+    if status := extract(templates):
+        return status
+    merge(templates)
     return 0
 
 
@@ -313,8 +327,12 @@ def notebooks() -> int:
     return 0 if not failures else 1
 
 
-def build() -> int:
-    """The Korean site from book/ko/ into _build/html/ko: the same configuration, a Korean table of contents."""
+# The Korean site's own words for what myst-nb writes (its defaults are English: "Show code cell source").
+SITE_WORDS = {"nb_code_prompt_show": "코드 셀 보기", "nb_code_prompt_hide": "코드 셀 숨기기"}
+
+
+def build(site: Path = BUILD / "html") -> int:
+    """The Korean site from book/ko/ into <site>/ko: the same configuration, a Korean table of contents."""
     import yaml
 
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
@@ -327,10 +345,17 @@ def build() -> int:
     for part in toc["parts"]:
         part["caption"] = captions.text(part["caption"])
         part["chapters"] = [{**chapter, "file": moved(chapter["file"])} for chapter in part["chapters"]]
-    path = BUILD / "ko_toc.yml"
-    path.parent.mkdir(exist_ok=True)
+    path = site.parent / f"{LANGUAGE}_toc.yml"
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(yaml.safe_dump(toc, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    return sphinx("html", BUILD / "html" / LANGUAGE, language=LANGUAGE, external_toc_path=str(path))
+    return sphinx(
+        "html",
+        site / LANGUAGE,
+        site.parent / f".doctrees-{LANGUAGE}",
+        language=LANGUAGE,
+        external_toc_path=str(path),
+        **SITE_WORDS,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -339,7 +364,8 @@ def main(argv: list[str] | None = None) -> int:
     check_parser = commands.add_parser("check", help="coverage and markup of the catalogs")
     check_parser.add_argument("catalogs", nargs="*", type=Path, help="default: all of locales/ko")
     commands.add_parser("update", help="re-extract the English text into the catalogs")
-    commands.add_parser("build", help="the Korean site into _build/html/ko")
+    build_parser = commands.add_parser("build", help="the Korean site into _build/html/ko")
+    build_parser.add_argument("--site", type=Path, default=BUILD / "html", help="the English site's folder")
     commands.add_parser("notebooks", help="book/ko/ from the catalogs")
     arguments = parser.parse_args(argv)
     if arguments.command == "check":
@@ -348,7 +374,7 @@ def main(argv: list[str] | None = None) -> int:
         return update()
     if arguments.command == "notebooks":
         return notebooks()
-    return build()
+    return build(arguments.site.resolve())
 
 
 if __name__ == "__main__":

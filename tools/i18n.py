@@ -229,7 +229,10 @@ class Translator:
         return before + self.text(content) + after
 
     def _directive(self, block: list[str], token: Token) -> list[str]:
-        head, body, close = block[0], block[1:-1], block[-1]
+        closed = len(block) > 1 and block[-1].strip().startswith(
+            token.markup
+        )  # MyST lets the last fence run to the end
+        head, body, close = block[0], block[1 : -1 if closed else None], block[-1:] if closed else []
         name, _, argument = token.info.partition(" ")
         if name in {"{bibliography}", "{code-cell}", "{math}"}:
             return block
@@ -240,7 +243,7 @@ class Translator:
             options += 1
         content = "\n".join(body[options:])
         translated = self._glossary(content) if name == "{glossary}" else self.markdown(content)
-        return [head, *body[:options], *translated.split("\n"), close]
+        return [head, *body[:options], *translated.split("\n"), *close]
 
     def _glossary(self, content: str) -> str:
         """Term lines are keys (kept); each indented definition is markdown, translated and indented again."""
@@ -275,6 +278,13 @@ def pages() -> list[Path]:
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
     names = [toc["root"]] + [c["file"] for part in toc["parts"] for c in part["chapters"]]
     return [next((ROOT / name).parent.glob(Path(name).name + ".*")) for name in names]
+
+
+def toc_captions() -> set[str]:
+    """The table of contents' part captions: the root page's messages, used by `build` rather than by a page."""
+    import yaml
+
+    return {part["caption"] for part in yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))["parts"]}
 
 
 def korean(page: Path) -> Path:
@@ -319,7 +329,7 @@ def notebooks() -> int:
         text, translator = translate(page)
         korean(page).parent.mkdir(exist_ok=True)
         korean(page).write_text(text, encoding="utf-8")
-        unused = [k for k in translator.table if k not in translator.used and not k.startswith("\n")]
+        unused = [k for k in translator.table if k not in translator.used | toc_captions() and not k.startswith("\n")]
         for problem, keys in (("no translation", translator.missing), ("translation not found in the page", unused)):
             for key in keys:
                 print(f"{page.relative_to(ROOT)}: {problem}: {key[:100]!r}")

@@ -12,6 +12,11 @@ the chapter's trained LeNet-5s in JavaScript, with ``TrainingMoments`` recorded 
 the arithmetic explorers and on ``activation_explorer`` gives the ipywidgets form, computed by the kernel
 (``ActivationExplorer``: forward hooks on a model).
 
+Words: in ``classic_cnn.i18n.language()`` (``CLASSIC_CNN_LANG=ko``: Korean, from the package's catalog; the root then
+has ``lang="ko"``). Every static output also carries its Korean words
+(``<script type="application/json" data-ccnn-words="ko">``, English → Korean) and shows them on a page whose
+``<html lang>`` is ``ko``, such as the book's Korean site (``js/i18n.js``); on an English page nothing changes.
+
 Hooks for browser tests (stable):
   * root ``<div data-explorer="conv|pool|receptive-field|bottleneck|architecture" data-ccnn-id="ccnn-N">``
     (``data-mounted="true"`` once its script ran);

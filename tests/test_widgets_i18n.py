@@ -92,10 +92,15 @@ def test_update_adds_new_words_untranslated_and_drops_old_ones(tmp_path):
     po = polib.pofile(str(path))
     po.remove(po.find("Clear"))
     po.append(polib.POEntry(msgid="a word no widget shows", msgstr="아무 데도 없는 말"))
+    changed = po.find("the modern network beside it")
+    changed.msgid = "the modern network next to it"  # as if the English had just changed
     po.save(str(path))
-    assert i18n.update(tmp_path / "locales") == (1, 1)
+    assert i18n.update(tmp_path / "locales") == (2, 2)
     po = polib.pofile(str(path))
     assert po.find("Clear").msgstr == "" and po.find("a word no widget shows") is None
+    carried = po.find("the modern network beside it")
+    assert carried.fuzzy and carried.msgstr == "현대식 네트워크도 나란히 보기"  # to check, not to trust
+    assert carried.previous_msgid == "the modern network next to it"
     assert po.find("Show check").msgstr == "확인 코드 보기"  # the others keep their translations
 
 

@@ -3,8 +3,9 @@
 ``CLASSIC_CNN_LANG=ko`` (the Korean Colab notebooks set it) makes the explorers, the playground and the walker
 speak Korean; ``ui(text)`` is the one look-up. Every word they show is an English ``msgid`` of
 ``widgets/explorers.json``; ``messages()`` lists them, and ``python -m classic_cnn.i18n update`` writes them to
-``locales/classic_cnn.pot`` and merges that into ``locales/ko/LC_MESSAGES/classic_cnn.po`` (new words come in
-untranslated, words no longer used are dropped). A static output carries the Korean words it needs too, so
+``locales/classic_cnn.pot`` and merges that into ``locales/ko/LC_MESSAGES/classic_cnn.po`` (a changed English
+string keeps its old translation, marked fuzzy, as msgmerge does; new words come in untranslated; words no longer
+used are dropped). A static output carries the Korean words it needs too, so
 that one executed in English turns Korean on a page whose ``<html lang>`` is ``ko`` (``js/i18n.js``).
 
 >>> ui("Show solution", "ko")
@@ -13,6 +14,7 @@ that one executed in English turns Korean on a page whose ``<html lang>`` is ``k
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 import sys
@@ -113,7 +115,8 @@ def words(value: object, language: str = "ko") -> dict[str, str]:
 def update(root: Path | None = None) -> tuple[int, int]:
     """Write ``locales/classic_cnn.pot`` from :func:`messages` and merge it into each language's ``.po``.
 
-    Returns (new, dropped) for Korean: words added untranslated, and words no longer used, removed.
+    Returns (new, dropped) for Korean: words added (untranslated, or fuzzy with the translation of the dropped
+    string most like them), and words no longer used, removed.
     """
     import polib
 
@@ -133,7 +136,14 @@ def update(root: Path | None = None) -> tuple[int, int]:
             catalog.metadata = {**template.metadata, "Language": chosen}
         known = {entry.msgid for entry in catalog}
         catalog.merge(template)
-        new += len({entry.msgid for entry in template} - known)
+        old = {entry.msgid: entry.msgstr for entry in catalog if entry.obsolete and entry.msgstr}
+        for entry in catalog:
+            if entry.msgid not in known and not entry.obsolete:
+                new += 1
+                like = difflib.get_close_matches(entry.msgid, old, n=1, cutoff=0.6)
+                if like:
+                    entry.msgstr, entry.previous_msgid = old[like[0]], like[0]
+                    entry.flags.append("fuzzy")
         for entry in [entry for entry in catalog if entry.obsolete]:
             catalog.remove(entry)
             dropped += 1

@@ -116,9 +116,14 @@ spans two lines.
   with a continuation
 - another item
 
-| name | meaning |
-|------|---------|
-| F | filter size |
+| name | meaning | PyTorch |
+|------|---------|---------|
+| F | filter size | `kernel_size` |
+| S | stride | `stride` |
+
+`quick`
+: CPU and
+  embedded data.
 
 ```{admonition} Learning goals
 :class: tip
@@ -149,6 +154,13 @@ KOREAN = {
     "meaning": "뜻",
     "F": "F",
     "filter size": "필터 크기",
+    "S": "S",
+    "stride": "스트라이드",
+    "`stride`": "`stride`",
+    "PyTorch": "PyTorch",
+    "`kernel_size`": "`kernel_size`",
+    "`quick`": "`quick`",
+    "CPU and embedded data.": "CPU와 내장 데이터.",
     "Learning goals": "학습 목표",
     "Goals here.": "목표입니다.",
     "Answer text.": "답입니다.",
@@ -174,9 +186,11 @@ def test_translator_replaces_every_block_and_keeps_the_markup():
         "- 이어지는 항목",
         "- 다른 항목",
         "",
-        "| 이름 | 뜻 |",
+        "| 이름 | 뜻 | PyTorch |",
     ]
-    assert "| F | 필터 크기 |" in text
+    assert "| F | 필터 크기 | `kernel_size` |" in text
+    assert "| S | 스트라이드 | `stride` |" in text  # the word, not the same word in the next cell's code
+    assert "`quick`\n: CPU와 내장 데이터.\n" in text  # a definition list keeps its term once
     assert "```{admonition} 학습 목표\n:class: tip\n목표입니다.\n```" in text
     assert "````{solution} ex-one\n:class: dropdown\n\n답입니다.\n\n```python\nx = 1  # code stays\n```\n````" in text
     assert text.endswith("$$\nx = 1\n$$\n")

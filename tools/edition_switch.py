@@ -30,7 +30,20 @@ def add_switch(app: Sphinx, pagename: str, templatename: str, context: dict, doc
     context["metatags"] = context.get("metatags", "") + f'\n<link rel="alternate" hreflang="{language}" href="{href}">'
 
 
+def korean_footer(app: Sphinx, config) -> None:
+    """The theme's Korean "By" reads "으로 <author>": the Korean edition names its authors in its own words."""
+    if config.language != KOREAN:
+        return
+    options = dict(config.html_theme_options)
+    items = options.get("footer_content_items", ["author.html", "copyright.html", "last-updated.html", "extra-footer.html"])
+    options["footer_content_items"] = [item for item in items if item != "author.html"]
+    options["extra_footer"] = f'<p class="component-author">지은이: {config.project_authors_ko}</p>'
+    config.html_theme_options = options
+
+
 def setup(app: Sphinx) -> dict:
+    app.add_config_value("project_authors_ko", "classic_cnn 저자들", "html")
+    app.connect("config-inited", korean_footer)
     app.config.templates_path.append(str(Path(__file__).parent / "templates"))
     app.connect("html-page-context", add_switch)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -209,6 +209,7 @@ class Translator:
         """A markdown cell or page, translated block by block; directive bodies recursively."""
         lines = source.split("\n")
         tokens = self.md.parse(source)
+        bounds: dict[int, int] = {}  # per table row: where the cell replaced last begins
         for index, token in reversed(list(enumerate(tokens))):  # bottom-up: line numbers stay valid
             if token.type == "fence" and token.info.startswith("{"):
                 lines[token.map[0] : token.map[1]] = self._directive(lines[token.map[0] : token.map[1]], token)
@@ -216,17 +217,20 @@ class Translator:
                 continue
             elif tokens[index - 1].type in {"th_open", "td_open"}:
                 start = token.map[0]
-                lines[start] = self._cell(lines[start], token.content)
+                lines[start], bounds[start] = self._cell(
+                    lines[start], token.content, bounds.get(start, len(lines[start]))
+                )
             else:
-                start, end = token.map
+                start, end = token.map[0], max(token.map[1], token.map[0] + 1)  # a definition term's map is empty
                 first = token.content.split("\n")[0]
                 prefix = lines[start][: lines[start].index(first)]
                 lines[start:end] = [prefix + self.text(token.content)]
         return "\n".join(lines)
 
-    def _cell(self, line: str, content: str) -> str:
-        before, _, after = line.rpartition(content)  # cells are replaced right to left
-        return before + self.text(content) + after
+    def _cell(self, line: str, content: str, bound: int) -> tuple[str, int]:
+        """A table cell, searched right to left from ``bound`` (so `stride` in a later cell's code is not it)."""
+        at = line.rindex(content, 0, bound)
+        return line[:at] + self.text(content) + line[at + len(content) :], at
 
     def _directive(self, block: list[str], token: Token) -> list[str]:
         closed = len(block) > 1 and block[-1].strip().startswith(
@@ -358,12 +362,14 @@ def build(site: Path = BUILD / "html") -> int:
     path = site.parent / f"{LANGUAGE}_toc.yml"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(yaml.safe_dump(toc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    title = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))["title"]
     return sphinx(
         "html",
         site / LANGUAGE,
         site.parent / f".doctrees-{LANGUAGE}",
         language=LANGUAGE,
         external_toc_path=str(path),
+        html_title=captions.text(title),  # the root page's heading is the book's title
         **SITE_WORDS,
     )
 

@@ -35,7 +35,9 @@ def korean_footer(app: Sphinx, config) -> None:
     if config.language != KOREAN:
         return
     options = dict(config.html_theme_options)
-    items = options.get("footer_content_items", ["author.html", "copyright.html", "last-updated.html", "extra-footer.html"])
+    items = options.get(
+        "footer_content_items", ["author.html", "copyright.html", "last-updated.html", "extra-footer.html"]
+    )
     options["footer_content_items"] = [item for item in items if item != "author.html"]
     options["extra_footer"] = f'<p class="component-author">지은이: {config.project_authors_ko}</p>'
     config.html_theme_options = options

@@ -90,6 +90,7 @@ def test_the_wheel_installs_on_a_colab_like_environment_and_runs_chapter_1(tmp_p
         [sys.executable, "-m", "zipfile", "-l", str(wheel)], capture_output=True, text=True, check=True
     ).stdout
     assert "classic_cnn/widgets/explorers.json" in names and "classic_cnn/widgets/js/" in names
+    assert "classic_cnn/locales/ko/LC_MESSAGES/classic_cnn.po" in names  # the widgets' Korean (classic_cnn.i18n)
 
     venv = tmp_path / "colab"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)

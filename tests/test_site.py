@@ -533,6 +533,23 @@ def test_glossary_korean_in_the_sites_own_font(browser, book_site):
     assert visit.outside == [] and visit.failed == []
 
 
+def test_korean_pages_and_their_widgets_draw_hangul_in_the_sites_font(browser, book_site):
+    """Prose and widgets (whose own style says system-ui, which may have no Hangul) use the served Noto Sans KR."""
+    base, _ = book_site
+    visit = Visit(browser, base, "ko/book/ko/02_lenet.html")
+    try:
+        visit.page.evaluate("document.fonts.ready.then(() => true)")
+        families = visit.page.evaluate(
+            "['.bd-article p', '.ccnn-explorer, .ccnn-playground'].map(s => document.querySelector(s))"
+            ".map(e => e && getComputedStyle(e).fontFamily)"
+        )
+        drawn = visit.page.evaluate("document.fonts.check('16px \"Noto Sans KR\"', '합성곱')")
+    finally:
+        visit.close()
+    assert all(family and family.startswith('"Noto Sans KR"') for family in families), families
+    assert drawn and visit.failed == []
+
+
 def test_explorers_follow_the_stride(browser, book_site):
     base, site = book_site
     # pages with a convolution or pooling explorer (the receptive-field explorer has a stride but no size)

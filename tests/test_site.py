@@ -517,37 +517,33 @@ def test_page(browser, book_site, docname, width):
     assert problems == [], f"{docname} at {width} px: " + "\n".join(problems)
 
 
-def test_glossary_korean_in_the_sites_own_font(browser, book_site):
+@pytest.mark.parametrize(
+    "path, selectors",
+    [
+        ("book/glossary.html", [".bd-article dl.glossary"]),  # the English glossary's Korean terms
+        ("ko/book/ko/02_lenet.html", [".bd-article p", ".ccnn-explorer, .ccnn-playground"]),  # widgets say system-ui
+    ],
+)
+def test_korean_is_drawn_in_the_sites_own_font(browser, book_site, path, selectors):
+    """Hangul in prose and widgets uses the served Noto Sans KR, not empty boxes where no system font has it."""
     base, _ = book_site
-    visit = Visit(browser, base, "book/glossary.html")
+    visit = Visit(browser, base, path)
     try:
         visit.page.evaluate("document.fonts.ready.then(() => true)")
         loaded = visit.page.evaluate(
             "[...document.fonts].filter(f => f.family.replace(/['\"]/g, '') === 'Noto Sans KR' && f.status === 'loaded')"
             ".length"
         )
-        korean = visit.page.evaluate("document.fonts.check('16px \"Noto Sans KR\"', '합성곱')")
-    finally:
-        visit.close()
-    assert loaded > 0 and korean, "the glossary's Korean words are not drawn with the site's Noto Sans KR"
-    assert visit.outside == [] and visit.failed == []
-
-
-def test_korean_pages_and_their_widgets_draw_hangul_in_the_sites_font(browser, book_site):
-    """Prose and widgets (whose own style says system-ui, which may have no Hangul) use the served Noto Sans KR."""
-    base, _ = book_site
-    visit = Visit(browser, base, "ko/book/ko/02_lenet.html")
-    try:
-        visit.page.evaluate("document.fonts.ready.then(() => true)")
-        families = visit.page.evaluate(
-            "['.bd-article p', '.ccnn-explorer, .ccnn-playground'].map(s => document.querySelector(s))"
-            ".map(e => e && getComputedStyle(e).fontFamily)"
-        )
         drawn = visit.page.evaluate("document.fonts.check('16px \"Noto Sans KR\"', '합성곱')")
+        families = visit.page.evaluate(
+            "selectors => selectors.map(s => document.querySelector(s)).map(e => e && getComputedStyle(e).fontFamily)",
+            selectors,
+        )
     finally:
         visit.close()
+    assert loaded > 0 and drawn, f"{path}: Korean is not drawn with the site's Noto Sans KR"
     assert all(family and family.startswith('"Noto Sans KR"') for family in families), families
-    assert drawn and visit.failed == []
+    assert visit.outside == [] and visit.failed == []
 
 
 def test_explorers_follow_the_stride(browser, book_site):

@@ -15,16 +15,27 @@ KOREAN = "ko"
 EDITIONS = {"en": ("English", "Read this page in English"), KOREAN: ("한국어", "이 페이지를 한국어로 읽기")}
 
 
-def other_edition(pagename: str, language: str) -> tuple[str, str]:
-    """The other edition's language and the relative URL of this page there."""
+def other_edition(pagename: str, language: str) -> tuple[str, str, str]:
+    """The other edition's language, this page's name there, and its URL relative to this page.
+
+    A page ``<folder>/<name>`` has its Korean edition at ``<folder>/ko/<name>`` (``tools/i18n.py``), served under
+    ``ko/``: ``book/02_lenet.html`` <-> ``ko/book/ko/02_lenet.html``.
+    """
+    folder, _, name = pagename.rpartition("/")
     depth = pagename.count("/")
-    if language == KOREAN:  # ko/book/ko/02_lenet.html -> book/02_lenet.html
-        return "en", "../" * (depth + 1) + pagename.replace(f"book/{KOREAN}/", "book/", 1) + ".html"
-    return KOREAN, "../" * depth + f"{KOREAN}/" + pagename.replace("book/", f"book/{KOREAN}/", 1) + ".html"
+    if language == KOREAN:
+        english = folder.removesuffix(KOREAN).rstrip("/")
+        english = f"{english}/{name}" if english else name
+        return "en", english, "../" * (depth + 1) + english + ".html"
+    korean = f"{folder}/{KOREAN}/{name}" if folder else f"{KOREAN}/{name}"
+    return KOREAN, korean, "../" * depth + f"{KOREAN}/{korean}.html"
 
 
 def add_switch(app: Sphinx, pagename: str, templatename: str, context: dict, doctree: object) -> None:
-    language, href = other_edition(pagename, app.config.language or "en")
+    """A switch on the pages whose other edition exists (not on the index or search pages, nor in a book without)."""
+    language, other, href = other_edition(pagename, app.config.language or "en")
+    if not any(Path(app.srcdir).glob(f"{other}.*")):
+        return
     label, title = EDITIONS[language]
     context["edition_switch"] = {"href": href, "lang": language, "label": label, "title": title}
     context["metatags"] = context.get("metatags", "") + f'\n<link rel="alternate" hreflang="{language}" href="{href}">'

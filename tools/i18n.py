@@ -2,14 +2,16 @@
 
     python tools/i18n.py update          # re-extract the English text into locales/ko (a changed message turns fuzzy)
     python tools/i18n.py check [PO ...]  # coverage per page, and the markup of every translation; exit 1 unless 100 %
-    python tools/i18n.py build           # the Korean site into _build/html/ko (after the English one, `make book`)
-    python tools/i18n.py notebooks       # book/ko/*.ipynb, the Korean notebooks Colab opens
+    python tools/i18n.py notebooks       # book/ko/ from the catalogs: the Korean site's sources, which Colab opens
+    python tools/i18n.py build           # the Korean site from book/ko/ into _build/html/ko (`make book`)
 
 ``update`` runs Sphinx's gettext builder over the book and merges the templates into
 ``locales/ko/LC_MESSAGES/book/<page>.po`` with sphinx-intl: a new paragraph arrives untranslated, a changed one
 keeps its old Korean marked fuzzy, so it cannot go stale silently. ``check`` fails on an untranslated or fuzzy
 message, and on a translation whose markup differs from its English: a role ({glue:}, {cite:p}, a {term}'s
 target), math, inline code, a link target, bold or italic that no longer renders, or another block type.
+The Korean site is built from ``book/ko/`` rather than by Sphinx's own translation, because myst-nb cannot
+resolve a glued number inside a translated message (it is parsed in a document without the notebook's data).
 """
 
 from __future__ import annotations
@@ -84,9 +86,8 @@ def markup_problems(md, entry: polib.POEntry) -> list[str]:
     english, korean = markup(md, entry.msgid), markup(md, entry.msgstr)
     if english == korean:
         return []
-    lost = ", ".join(sorted((english - korean).elements()))
-    added = ", ".join(sorted((korean - english).elements()))
-    return [f"lost: {lost}" if lost else "", f"added: {added}" if added else ""]
+    changes = {"lost": english - korean, "added": korean - english}
+    return [f"{what}: {', '.join(sorted(items.elements()))}" for what, items in changes.items() if items]
 
 
 def catalogs() -> list[Path]:
@@ -109,7 +110,7 @@ def check(paths: list[Path]) -> int:
             f"{name:<34}{len(entries):>9}{len(translated) / max(len(entries), 1):>12.0%}{len(fuzzy):>7}{len(broken):>8}"
         )
         for entry, problems in broken:
-            print(f"  markup differs in: {entry.msgid[:100]!r}\n    " + "\n    ".join(p for p in problems if p))
+            print(f"  markup differs in: {entry.msgid[:100]!r}\n    " + "\n    ".join(problems))
         failures += len(entries) - len(translated) + len(broken)  # fuzzy entries count as untranslated
     print("complete" if not failures else f"{failures} message(s) untranslated, fuzzy or with broken markup")
     return 0 if not failures else 1
@@ -233,9 +234,8 @@ class Translator:
         return line[:at] + self.text(content) + line[at + len(content) :], at
 
     def _directive(self, block: list[str], token: Token) -> list[str]:
-        closed = len(block) > 1 and block[-1].strip().startswith(
-            token.markup
-        )  # MyST lets the last fence run to the end
+        # MyST lets a page's last fence run to its end, unclosed
+        closed = len(block) > 1 and block[-1].strip().startswith(token.markup)
         head, body, close = block[0], block[1 : -1 if closed else None], block[-1:] if closed else []
         name, _, argument = token.info.partition(" ")
         if name in {"{bibliography}", "{code-cell}", "{math}"}:

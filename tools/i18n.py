@@ -25,6 +25,7 @@ from pathlib import Path
 
 import nbformat
 import polib
+import yaml
 from markdown_it.token import Token
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -33,14 +34,19 @@ CATALOGS = ROOT / "locales" / LANGUAGE / "LC_MESSAGES"
 BUILD = ROOT / "_build"
 
 
+def book_yaml(name: str) -> dict:
+    """``_config.yml`` or ``_toc.yml``, freshly read (callers may change what they get)."""
+    return yaml.safe_load((ROOT / name).read_text(encoding="utf-8"))
+
+
+@cache
 def markdown():
     """The book's own MyST parser (same extensions as _config.yml), for comparing markup."""
-    import yaml
     from markdown_it.renderer import RendererHTML
     from myst_parser.config.main import MdParserConfig
     from myst_parser.parsers.mdit import create_md_parser
 
-    extensions = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))["parse"]["myst_enable_extensions"]
+    extensions = book_yaml("_config.yml")["parse"]["myst_enable_extensions"]
     return create_md_parser(MdParserConfig(enable_extensions=set(extensions) - {"linkify"}), RendererHTML)
 
 
@@ -277,18 +283,14 @@ LANGUAGE_CELL = "%env CLASSIC_CNN_LANG=ko\n# 위젯과 탐색기를 한국어로
 
 def pages() -> list[Path]:
     """The English pages, in the table of contents' order."""
-    import yaml
-
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    toc = book_yaml("_toc.yml")
     names = [toc["root"]] + [c["file"] for part in toc["parts"] for c in part["chapters"]]
     return [next((ROOT / name).parent.glob(Path(name).name + ".*")) for name in names]
 
 
 def toc_captions() -> set[str]:
     """The table of contents' part captions: the root page's messages, used by `build` rather than by a page."""
-    import yaml
-
-    return {part["caption"] for part in yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))["parts"]}
+    return {part["caption"] for part in book_yaml("_toc.yml")["parts"]}
 
 
 def korean(page: Path) -> Path:
@@ -347,9 +349,7 @@ SITE_WORDS = {"nb_code_prompt_show": "코드 셀 보기", "nb_code_prompt_hide":
 
 def build(site: Path = BUILD / "html") -> int:
     """The Korean site from book/ko/ into <site>/ko: the same configuration, a Korean table of contents."""
-    import yaml
-
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    toc = book_yaml("_toc.yml")
     captions = Translator(polib.pofile(str(CATALOGS / "book" / "intro.po")))
 
     def moved(name: str) -> str:
@@ -362,7 +362,7 @@ def build(site: Path = BUILD / "html") -> int:
     path = site.parent / f"{LANGUAGE}_toc.yml"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(yaml.safe_dump(toc, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    title = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))["title"]
+    title = book_yaml("_config.yml")["title"]
     return sphinx(
         "html",
         site / LANGUAGE,

@@ -17,8 +17,9 @@ site-assets: $(STAMP)
 
 LINTED := src tests benchmarks tools course conftest.py
 
+# On every core (at most 4) with pytest-xdist; conftest.py keeps each file on one worker.
 test: $(STAMP) lint
-	$(PYTHON) -m pytest
+	$(PYTHON) -m pytest -n auto --maxprocesses 4 --dist loadfile --no-loadscope-reorder
 
 # Everything but training, notebooks and the book build: the minute-scale loop while editing the library.
 test-fast: $(STAMP) lint

@@ -1,15 +1,18 @@
-"""Shared fixtures. The book is built once per test session: tests/test_book.py and tests/test_site.py use it."""
+"""Shared fixtures. The book is built once per test run, also when pytest-xdist spreads the files that use it
+(tests/test_book.py, test_site.py, test_i18n.py) over several workers: the first builds it, the others wait."""
 
 from __future__ import annotations
 
-import shutil
+import json
+import os
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import pytest
+from filelock import FileLock
 from hypothesis import settings
 
 # Property tests (tests/test_shapes.py) try 500 examples each; `make test-fast` runs them with
@@ -35,7 +38,8 @@ def build_book(source: Path, output: Path) -> BookBuild:
     The real book (``source`` is the repository) is built as ``make book`` builds it: English, then the Korean
     edition under ``ko/`` (``tools/i18n.py build``).
     """
-    subprocess.run([sys.executable, str(ROOT / "tools" / "site_assets.py")], check=True, timeout=300)
+    with FileLock(ROOT / "book" / "_static_offline.lock"):  # one fetch at a time into book/_static_offline
+        subprocess.run([sys.executable, str(ROOT / "tools" / "site_assets.py")], check=True, timeout=300)
     jupyter_book = Path(sys.executable).parent / "jupyter-book"
     start = time.perf_counter()
     result = subprocess.run(
@@ -66,6 +70,12 @@ def book_builder():
 @pytest.fixture(scope="session")
 def built_book(tmp_path_factory) -> BookBuild:
     """The real book (the repository's _config.yml and _toc.yml), built with warnings as errors."""
-    output = tmp_path_factory.mktemp("book")
-    yield build_book(ROOT, output)
-    shutil.rmtree(output / "_build", ignore_errors=True)
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent  # the folder above the workers' own: theirs to share
+    output, record = shared / "book", shared / "book.json"
+    with FileLock(shared / "book.lock"):
+        if not record.exists():
+            record.write_text(json.dumps(asdict(build_book(ROOT, output)), default=str))
+    built = json.loads(record.read_text())
+    return BookBuild(**{**built, "html": Path(built["html"])})

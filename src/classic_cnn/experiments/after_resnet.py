@@ -19,7 +19,7 @@ from classic_cnn.models.googlenet import TORCHVISION, InceptionModule, output_ch
 from classic_cnn.models.resnet_cifar import CifarResNet
 from classic_cnn.profile import Profile, pick
 from classic_cnn.shapes import FC, Conv, Flatten, GlobalAvgPool, Pool, Spec, build, scaled
-from classic_cnn.train import History, Recipe, Trainer
+from classic_cnn.train import History, Recipe, Trainer, fit_all
 
 # Springenberg et al. 2014, Table 1 (model C) and Table 2 (All-CNN-C): 32×32 RGB input, ReLU after every
 # convolution, "global averaging over 6×6 spatial dimensions", softmax. The paper gives the layers; the
@@ -225,12 +225,13 @@ def comparison_data(setup: ComparisonSetup) -> Dataset:
 def train_sketches(
     names: Sequence[str], setup: ComparisonSetup | None = None, data: Dataset | None = None, seed: int = 0
 ) -> dict[str, tuple[nn.Module, History]]:
-    """Train each named sketch with the setup's recipe and seed: ``{name: (model, history)}``."""
+    """Train each named sketch with the setup's recipe and seed: ``{name: (model, history)}`` (on a multi-core
+    CPU side by side, :func:`~classic_cnn.train.fit_all`)."""
     setup = setup or pick(COMPARISON)
     data = data if data is not None else comparison_data(setup)
-    trained = {}
+    trainers = {}
     for name in names:
         torch.manual_seed(seed)
-        model = sketch(name, data.input_shape[-1])
-        trained[name] = model, Trainer(model, data, setup.recipe, seed=seed).fit()
-    return trained
+        trainers[name] = Trainer(sketch(name, data.input_shape[-1]), data, setup.recipe, seed=seed)
+    fit_all(trainers.values())
+    return {name: (trainer.model, trainer.history) for name, trainer in trainers.items()}

@@ -17,7 +17,7 @@ from torch import Tensor, nn
 from classic_cnn.data import Dataset, load
 from classic_cnn.models.resnet_cifar import CifarResNet
 from classic_cnn.profile import Profile, pick
-from classic_cnn.train import History, Recipe, Trainer
+from classic_cnn.train import History, Recipe, Trainer, fit_all
 from classic_cnn.train.recipes import PAPER_RECIPES
 
 QUICK_EPOCHS = 10
@@ -150,20 +150,24 @@ def load_for(setup: DegradationSetup) -> Dataset:
 
 def degradation(setup: DegradationSetup | None = None, data: Dataset | None = None) -> DegradationResult:
     """Train plain and residual networks of the setup's two depths with the same recipe, once per seed (each
-    seed gives all four networks the same start of the random number generator and the same batches)."""
+    seed gives all four networks the same start of the random number generator and the same batches); on a
+    multi-core CPU the runs go side by side (:func:`~classic_cnn.train.fit_all`)."""
     setup = setup or pick(DEGRADATION)
     data = data if data is not None else load_for(setup)
-    histories: dict[str, list[History]] = {}
-    models = {}
+    trainers: dict[tuple[str, int], Trainer] = {}
     for residual in (False, True):
         for depth in setup.depths:
-            name = f"{'resnet' if residual else 'plain'}-{depth}"
-            histories[name] = []
             for seed in setup.seeds:
                 torch.manual_seed(seed)
                 model = cifar_network(depth, residual, data, setup.width)
-                histories[name].append(Trainer(model, data, setup.recipe, seed=seed).fit())
-                models.setdefault(name, model)
+                name = f"{'resnet' if residual else 'plain'}-{depth}"
+                trainers[name, seed] = Trainer(model, data, setup.recipe, seed=seed)
+    fit_all(trainers.values())
+    histories: dict[str, list[History]] = {}
+    models: dict[str, CifarResNet] = {}
+    for (name, _), trainer in trainers.items():
+        histories.setdefault(name, []).append(trainer.history)
+        models.setdefault(name, trainer.model)
     return DegradationResult(setup, histories, models)
 
 

@@ -29,10 +29,19 @@ def test_runs_in_processes_end_as_runs_here():
         assert trainer.fit() is trainer.history and len(trainer.history) == RECIPE.epochs  # done: nothing more
 
 
-def test_an_error_in_a_worker_is_raised_here():
+def test_an_error_in_a_worker_is_raised_here_and_stops_every_worker(monkeypatch):
+    started = []
+
+    class Recorded(parallel._Worker):
+        def __init__(self, threads):
+            super().__init__(threads)
+            started.append(self)
+
+    monkeypatch.setattr(parallel, "_Worker", Recorded)
     runs = trainers(lr=1e6)  # diverges at once
     with pytest.raises(TrainingDiverged, match="learning rate"):
         fit_all(runs, processes=2)
+    assert len(started) == 2 and all(worker.process.poll() is not None for worker in started)
 
 
 class Local(nn.Module):  # a class the workers could import (this module), unlike one from a notebook's __main__
@@ -44,9 +53,11 @@ class Local(nn.Module):  # a class the workers could import (this module), unlik
         return self.net(x)
 
 
-def test_models_from_a_notebook_are_fit_here(monkeypatch):
+def test_models_no_worker_can_rebuild_are_fit_here(monkeypatch):
     monkeypatch.setattr(Local, "__module__", "__main__")
-    runs = [Trainer(Local(), tiny_data(), RECIPE, progress=False, epochs=1) for _ in range(2)]
+    unpicklable = nn.Sequential(tiny_model())
+    unpicklable.hook = lambda: None
+    runs = [Trainer(model, tiny_data(), RECIPE, progress=False, epochs=1) for model in (Local(), unpicklable)]
     monkeypatch.setattr(parallel, "_Worker", None)  # no worker may be started
-    histories = fit_all(runs, processes=2)
-    assert [len(history) for history in histories] == [1, 1]
+    assert [len(history) for history in fit_all(runs[:1] * 2, processes=2)] == [1, 1]
+    assert [len(history) for history in fit_all(runs[1:] * 2, processes=2)] == [1, 1]

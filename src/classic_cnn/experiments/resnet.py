@@ -157,10 +157,10 @@ def degradation(setup: DegradationSetup | None = None, data: Dataset | None = No
     trainers: dict[tuple[str, int], Trainer] = {}
     for residual in (False, True):
         for depth in setup.depths:
+            name = f"{'resnet' if residual else 'plain'}-{depth}"
             for seed in setup.seeds:
                 torch.manual_seed(seed)
                 model = cifar_network(depth, residual, data, setup.width)
-                name = f"{'resnet' if residual else 'plain'}-{depth}"
                 trainers[name, seed] = Trainer(model, data, setup.recipe, seed=seed)
     fit_all(trainers.values())
     histories: dict[str, list[History]] = {}
